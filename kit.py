@@ -1,0 +1,118 @@
+"""Set up the Twisted workshop kit and run it: the two commands of the README.
+
+    python3 kit.py workshop     set up .venv when needed, then start JupyterLab
+    python3 kit.py test         set up .venv when needed, then run every test
+
+(On Windows type ``py kit.py ...``.)  Both create the virtual environment in
+``.venv`` beside this file when it is missing, install the kit into it (the
+packages ``minitwisted`` and ``workshop``, editable, with the test extra) and
+register the workshop's Jupyter kernel.  The install is recorded in a stamp
+file inside ``.venv``; while ``pyproject.toml`` is unchanged the next run skips
+straight to its command, so both commands are idempotent and quick.
+
+This file uses only the standard library: it is what runs before anything is
+installed.  Everything after the set-up lives in the kit (``python -m workshop``
+and ``pytest``), so this stays a thin bootstrap.
+"""
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / "kit-installed.txt"
+KERNEL_NAME = "twisted-workshop"
+KERNEL_DISPLAY_NAME = "Python 3 (Twisted workshop)"
+MIN_PYTHON = (3, 10)
+
+
+def venv_python(venv_dir=VENV):
+    """Return the path of the interpreter inside a virtual environment."""
+    if os.name == "nt":
+        return venv_dir / "Scripts" / "python.exe"
+    return venv_dir / "bin" / "python"
+
+
+def install_fingerprint(root=ROOT):
+    """Fingerprint what the install depends on: the project metadata and this file."""
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", "kit.py"):
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()
+
+
+def kernel_spec_path(venv_dir=VENV):
+    """Where ``ipykernel install --sys-prefix`` puts the workshop kernel."""
+    return venv_dir / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
+
+
+def needs_install(venv_dir=VENV, root=ROOT):
+    """True when the environment is missing, stale, or lacks the kernel."""
+    stamp = venv_dir / STAMP.name
+    if not venv_python(venv_dir).exists() or not stamp.exists():
+        return True
+    if stamp.read_text().strip() != install_fingerprint(root):
+        return True
+    return not kernel_spec_path(venv_dir).exists()
+
+
+def run(command):
+    """Run a command, echoing it, and stop the bootstrap if it fails."""
+    print("+", " ".join(str(part) for part in command), flush=True)
+    status = subprocess.call([str(part) for part in command], cwd=ROOT)
+    if status != 0:
+        sys.exit(status)
+
+
+def ensure_environment():
+    """Create and fill .venv when needed; return its interpreter."""
+    if sys.version_info < MIN_PYTHON:
+        sys.exit("The kit needs Python %d.%d or newer; this is %s."
+                 % (MIN_PYTHON + (sys.version.split()[0],)))
+    python = venv_python()
+    if not python.exists():
+        print("Creating the virtual environment in %s" % VENV, flush=True)
+        venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
+    if needs_install():
+        run([python, "-m", "pip", "install", "--disable-pip-version-check",
+             "--quiet", "--editable", ".[test]"])
+        run([python, "-m", "ipykernel", "install", "--sys-prefix",
+             "--name", KERNEL_NAME, "--display-name", KERNEL_DISPLAY_NAME])
+        STAMP.write_text(install_fingerprint() + "\n")
+    return python
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Set up the Twisted workshop kit in .venv and run it.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup", help="only create or update .venv")
+    workshop = sub.add_parser(
+        "workshop", help="start JupyterLab on the workshop (prints its address)")
+    workshop.add_argument("lab_args", nargs=argparse.REMAINDER,
+                          help="passed on to 'python -m workshop lab'")
+    test = sub.add_parser("test", help="run every test (arguments go to pytest)")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    python = ensure_environment()
+    if args.command == "setup":
+        return 0
+    if args.command == "workshop":
+        command = [python, "-m", "workshop", "lab", *args.lab_args]
+    else:
+        command = [python, "-m", "pytest", *args.pytest_args]
+    print("+", " ".join(str(part) for part in command), flush=True)
+    try:
+        return subprocess.call([str(part) for part in command], cwd=ROOT)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

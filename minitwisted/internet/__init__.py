@@ -1,0 +1,1 @@
+"""Networking and event-loop core: mirrors ``twisted.internet``."""

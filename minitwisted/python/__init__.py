@@ -1,0 +1,1 @@
+"""Utilities beneath the event loop (failures, logging): mirrors ``twisted.python``."""

@@ -1,0 +1,58 @@
+"""Tests for kit.py, the bootstrap behind the README's two commands."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("kit", ROOT / "kit.py")
+kit = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(kit)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A folder with the files the install fingerprint covers, and a fake installed .venv."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "kit.py").write_text("# bootstrap\n")
+    venv = tmp_path / ".venv"
+    python = kit.venv_python(venv)
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    kernel = kit.kernel_spec_path(venv)
+    kernel.parent.mkdir(parents=True)
+    kernel.write_text("{}")
+    (venv / kit.STAMP.name).write_text(kit.install_fingerprint(tmp_path) + "\n")
+    return tmp_path
+
+
+def test_up_to_date_environment_needs_no_install(project):
+    """An environment stamped with the current fingerprint is reused as it is."""
+    assert not kit.needs_install(project / ".venv", project)
+
+
+def test_changed_pyproject_needs_install(project):
+    """Editing pyproject.toml makes the next run reinstall."""
+    (project / "pyproject.toml").write_text("[project]\nname = 'y'\n")
+    assert kit.needs_install(project / ".venv", project)
+
+
+def test_missing_kernel_or_stamp_needs_install(project):
+    """A missing kernel registration or stamp makes the next run reinstall."""
+    kit.kernel_spec_path(project / ".venv").unlink()
+    assert kit.needs_install(project / ".venv", project)
+    (project / ".venv" / kit.STAMP.name).unlink()
+    assert kit.needs_install(project / ".venv", project)
+
+
+def test_missing_environment_needs_install(tmp_path):
+    """No .venv at all means install."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "kit.py").write_text("")
+    assert kit.needs_install(tmp_path / ".venv", tmp_path)
+
+
+def test_this_checkout_is_installed():
+    """The kit's own .venv, which runs these tests, is up to date with pyproject.toml."""
+    assert not kit.needs_install()
