@@ -314,7 +314,8 @@ class Deferred:
 
     def addBoth(self, callback, *args, **kwargs):
         """Add one function as both callback and errback (like ``finally``); return self."""
-        self.callbacks.append(((callback, args, kwargs), (callback, args, kwargs)))
+        call = (callback, args, kwargs)
+        self.callbacks.append((call, call))
         if self.called:
             self._runCallbacks()
         return self
@@ -460,7 +461,7 @@ class Deferred:
             # running further up the call stack and will get to them.
             return
         chain = [self]
-        boundaries = []
+        boundaries = None  # a list once needed: firing chained Deferreds is rare
         while chain:
             current = chain[-1]
             if current.paused:
@@ -504,6 +505,8 @@ class Deferred:
                         # As if we were still inside target.callback(): current keeps
                         # its result and its callbacks wait until target is done.
                         current._runningCallbacks = True
+                        if boundaries is None:
+                            boundaries = []
                         boundaries.append(len(chain))
                         chain.append(target)
                         finished = False
@@ -863,11 +866,12 @@ def _inlineCallbacks(result, gen, status, context):
             status.deferred.errback()
             return
 
-        if not isinstance(result, Deferred) and (
-                inspect.iscoroutine(result) or inspect.isgenerator(result)):
+        isDeferred = isinstance(result, Deferred)
+        if not isDeferred and (inspect.iscoroutine(result) or inspect.isgenerator(result)):
             # A coroutine or generator was yielded: run it as a nested inlineCallbacks.
             result = _cancellableInlineCallbacks(result)
-        if isinstance(result, Deferred):
+            isDeferred = True
+        if isDeferred:
             result.addBoth(_gotResultInlineCallbacks, waiting, gen, status, context)
             if waiting[0]:
                 # Not fired yet: its callback will resume the generator later.

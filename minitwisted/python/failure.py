@@ -26,9 +26,9 @@ Differs from Twisted:
   to ``log.logerr``, which turns each line into an error-level log event that
   its no-observer fallback does not show, so the call prints nothing at all in
   a plain script or notebook.
-- ``frames`` and ``parents`` are computed when the Failure is made; Twisted
-  computes them on first use.  With ``captureVars=True`` we therefore record
-  the local variables as they were when the error was caught.
+- ``frames`` is computed when the Failure is made; Twisted computes it on
+  first use.  With ``captureVars=True`` we therefore record the local
+  variables as they were when the error was caught.
 - Left out: ``getTracebackObject()`` (fake traceback objects), the private
   ``_withoutTraceback`` shortcut, ``startDebugMode()`` (post-mortem debugger)
   and the chained-Failure printing, which the constructor never produces.
@@ -193,13 +193,26 @@ class Failure(BaseException):
         if exc_tb is None:
             exc_tb = getattr(exc_value, "__traceback__", None)
         self.type, self.value, self.tb = exc_type, exc_value, exc_tb
-        self.frames = _framesFromTraceback(exc_tb, captureVars)
-        if isinstance(exc_type, type) and issubclass(exc_type, Exception):
-            self.parents = [_qual(cls) for cls in exc_type.__mro__]
-        else:
-            # Twisted lists the full ancestry only for Exception subclasses;
-            # KeyboardInterrupt and friends match only their own class.
-            self.parents = [exc_type]
+        self.frames = _framesFromTraceback(exc_tb, captureVars) if exc_tb else []
+
+    @property
+    def parents(self):
+        """Dotted names of the exception's class and its bases, worked out on first use.
+
+        Most Failures are never checked or trapped (they flow down an errback chain
+        that returns them), so this waits until ``check`` asks: it is a tenth of
+        the cost of a failing Deferred in ``benchmarks/bench_defer.py``, row (b).
+        """
+        parents = self.__dict__.get("_parents")
+        if parents is None:
+            if isinstance(self.type, type) and issubclass(self.type, Exception):
+                parents = [_qual(cls) for cls in self.type.__mro__]
+            else:
+                # Twisted lists the full ancestry only for Exception subclasses;
+                # KeyboardInterrupt and friends match only their own class.
+                parents = [self.type]
+            self._parents = parents
+        return parents
 
     @property
     def stack(self):
