@@ -87,29 +87,37 @@ def ensure_environment():
     return python
 
 
-def main(argv=None):
+def parse_arguments(argv=None):
+    """Return the command and the arguments to pass on (to pytest or JupyterLab)."""
     parser = argparse.ArgumentParser(
         description="Set up the Twisted workshop kit in .venv and run it.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup", help="only create or update .venv")
-    workshop = sub.add_parser(
-        "workshop", help="start JupyterLab on the workshop (prints its address)")
-    workshop.add_argument("lab_args", nargs=argparse.REMAINDER,
-                          help="passed on to 'python -m workshop lab'")
-    test = sub.add_parser("test", help="run every test (arguments go to pytest)")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    sub.add_parser("workshop", help="start JupyterLab on the workshop (prints its "
+                   "address); further arguments go to 'python -m workshop lab'")
+    sub.add_parser("test", help="run every test; further arguments go to pytest")
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "setup" and extra:
+        parser.error("unrecognized arguments: %s" % " ".join(extra))
+    return args.command, extra
 
+
+def command_line(command, python, extra):
+    """The command that ``workshop`` or ``test`` runs inside the environment."""
+    if command == "workshop":
+        return [str(python), "-m", "workshop", "lab", *extra]
+    return [str(python), "-m", "pytest", *extra]
+
+
+def main(argv=None):
+    command, extra = parse_arguments(argv)
     python = ensure_environment()
-    if args.command == "setup":
+    if command == "setup":
         return 0
-    if args.command == "workshop":
-        command = [python, "-m", "workshop", "lab", *args.lab_args]
-    else:
-        command = [python, "-m", "pytest", *args.pytest_args]
-    print("+", " ".join(str(part) for part in command), flush=True)
+    line = command_line(command, python, extra)
+    print("+", " ".join(line), flush=True)
     try:
-        return subprocess.call([str(part) for part in command], cwd=ROOT)
+        return subprocess.call(line, cwd=ROOT)
     except KeyboardInterrupt:
         return 130
 

@@ -56,3 +56,24 @@ def test_missing_environment_needs_install(tmp_path):
 def test_this_checkout_is_installed():
     """The kit's own .venv, which runs these tests, is up to date with pyproject.toml."""
     assert not kit.needs_install()
+
+
+def test_arguments_after_test_go_to_pytest():
+    """Everything after 'test', options included, is passed to pytest."""
+    command, extra = kit.parse_arguments(["test", "-q", "-k", "defer", "-x"])
+    assert command == "test"
+    assert kit.command_line(command, "py", extra) == ["py", "-m", "pytest", "-q", "-k",
+                                                      "defer", "-x"]
+
+
+def test_arguments_after_workshop_go_to_the_lab_command():
+    """Everything after 'workshop' is passed to 'python -m workshop lab'."""
+    command, extra = kit.parse_arguments(["workshop", "--port", "0", "--no-browser"])
+    assert kit.command_line(command, "py", extra) == [
+        "py", "-m", "workshop", "lab", "--port", "0", "--no-browser"]
+
+
+def test_setup_takes_no_arguments():
+    """'setup' with extra arguments is a usage error."""
+    with pytest.raises(SystemExit):
+        kit.parse_arguments(["setup", "--force"])

@@ -525,6 +525,13 @@ def test_addTimeoutLeavesOtherFailuresAlone(impl):
 # --- repr ----------------------------------------------------------------------------
 
 
+def test_deferredCanBeSubscriptedInAnnotations(impl):
+    """Deferred[int] works at run time, so annotated code runs unchanged on both."""
+    alias = impl.defer.Deferred[int]
+    assert alias.__origin__ is impl.defer.Deferred
+    assert alias.__args__ == (int,)
+
+
 def test_reprShowsTheState(impl):
     """The repr shows the address, then the current result when there is one."""
     d = impl.defer.Deferred()
