@@ -229,6 +229,9 @@ class _DebugInfo:
 #: The keyword arguments of a callback added without any; shared, and never changed.
 _NO_KWARGS = {}
 
+#: What ``getattr(d, "result", _NO_RESULT)`` gives for a Deferred that has not fired.
+_NO_RESULT = object()
+
 #: Marks the callback that hands a result from an inner Deferred to the outer Deferred
 #: waiting on it (see ``_continuation``).  It is never called.
 _CONTINUE = object()
@@ -533,8 +536,8 @@ class Deferred:
 
                 if isinstance(current.result, Deferred):
                     inner = current.result
-                    innerResult = getattr(inner, "result", _CONTINUE)
-                    if (innerResult is _CONTINUE or isinstance(innerResult, Deferred)
+                    innerResult = getattr(inner, "result", _NO_RESULT)
+                    if (innerResult is _NO_RESULT or isinstance(innerResult, Deferred)
                             or inner.paused):
                         # No result yet: wait for it.  inner is not running its
                         # callbacks (it has no result), so appending is safe.

@@ -1,7 +1,7 @@
 """Failure: an exception caught now, carried along, and handled later.
 
-Mirrors ``twisted.python.failure``; built in ``notebooks/03_deferreds.ipynb``;
-tested by ``tests/python/test_failure.py``.
+Mirrors ``twisted.python.failure``; built in
+``notebooks/03_callbacks_and_deferreds.ipynb``; tested by ``tests/python/test_failure.py``.
 
 Why it exists: ``try``/``except`` only works while the error is still on the
 call stack.  A Deferred runs its errbacks later, often from the event loop,
