@@ -172,7 +172,7 @@ def _failthru(arg):
 
 def logError(err):
     """Log a Failure and pass it on: an errback that reports without handling."""
-    log.err(err)
+    log.failure("", err)
     return err
 
 
@@ -762,7 +762,7 @@ class DeferredList(Deferred):
                     log.err(None, "Exception raised from user supplied canceller")
 
 
-def _parseDeferredListResult(resultList, fireOnOneErrback=False):
+def _parseDeferredListResult(resultList):
     return [value for _, value in resultList]
 
 

@@ -1101,3 +1101,13 @@ def test_cancellingAQueueGetRemovesIt(impl):
     queue.put("x")
     assert later.result == "x"
     assert outcome(cancelled) == ("fail", impl.defer.CancelledError)
+
+
+def test_logErrorLogsAndPassesTheFailureOn(impl, logged):
+    """logError logs the Failure and returns it, so the chain stays on the error path."""
+    d = impl.defer.fail(KeyError("k"))
+    d.addErrback(impl.defer.logError)
+    errors = [e for e in logged if e.get("isError")]
+    assert len(errors) == 1 and errors[0]["failure"].check(KeyError)
+    assert impl.log.textFromEventDict(errors[0]).startswith("Unhandled Error\n")
+    assert outcome(d) == ("fail", KeyError)
