@@ -763,6 +763,16 @@ class DeferredList(Deferred):
 
 
 def _parseDeferredListResult(resultList):
+    """Unpack a DeferredList result that holds only successes, as gatherResults expects.
+
+    The assertions catch a result that is not such a list (a DeferredList chained
+    into a gatherResults by hand, say), as Twisted's do: the chain fails with
+    AssertionError instead of passing Failures on as values.
+    """
+    for item in resultList:
+        assert item is not None
+        success, value = item
+        assert success
     return [value for _, value in resultList]
 
 

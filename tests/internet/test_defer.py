@@ -2,11 +2,14 @@
 
 Most tests take the ``impl`` fixture and run once on minitwisted and once on
 Twisted 26.10: the same scenario must give the same result on both.  Tests that pin
-a deliberate difference say so in their docstring and run on both to show it.
+a deliberate difference say so in their docstring and run on both to show it.  The
+last section runs thousands of random Deferred programs on both and compares their
+traces; the programs and the tracing live in ``tests/deferprograms.py``.
 """
 
 import asyncio
 import gc
+import os
 import subprocess
 import sys
 import textwrap
@@ -14,11 +17,13 @@ import types
 import warnings
 
 import pytest
+from hypothesis import example, find, given, note, settings
 from twisted.internet import task
 
 from minitwisted.internet import defer as mdefer
 from minitwisted.python import failure as mfailure
 from minitwisted.python import log as mlog
+from tests import deferprograms
 
 
 def _namespace(name):
@@ -1111,3 +1116,56 @@ def test_logErrorLogsAndPassesTheFailureOn(impl, logged):
     assert len(errors) == 1 and errors[0]["failure"].check(KeyError)
     assert impl.log.textFromEventDict(errors[0]).startswith("Unhandled Error\n")
     assert outcome(d) == ("fail", KeyError)
+
+
+# --- Random programs, traced on both --------------------------------------------------
+
+TWISTED = deferprograms.twisted_implementation()
+MINITWISTED = deferprograms.minitwisted_implementation()
+
+# Derandomized, so CI runs the same 2000 programs every time and a failure
+# reproduces; DEFER_DIFF_EXPLORE=1 draws new ones.
+DERANDOMIZE = not os.environ.get("DEFER_DIFF_EXPLORE")
+
+
+@settings(max_examples=2000, deadline=None, derandomize=DERANDOMIZE, database=None)
+@given(deferprograms.programs())
+@example(deferprograms.RETURNED_DEFERRED_PAUSES)
+@example(deferprograms.ALTERNATION)
+@example(deferprograms.ALREADY_CALLED)
+@example(deferprograms.CANCEL_FORWARDING)
+@example(deferprograms.DEFERRED_LISTS)
+@example(deferprograms.LIST_INTO_GATHER)
+def test_randomProgramsTraceAsOnTwisted(program):
+    """A program runs the same steps with the same arguments, logs and final states."""
+    note(deferprograms.describe(program))
+    expected = deferprograms.trace(TWISTED, program)
+    actual = deferprograms.trace(MINITWISTED, program)
+    assert actual == expected, deferprograms.explain(program, expected, actual,
+                                                     MINITWISTED.name)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(deferprograms.programs())
+def test_tracesAreDeterministic(program):
+    """A program traced twice on Twisted gives the same trace."""
+    assert deferprograms.trace(TWISTED, program) == deferprograms.trace(TWISTED, program)
+
+
+def test_tracesCatchABrokenAddBoth():
+    """A small program tells Twisted from a Twisted whose addBoth skips failures."""
+    broken = deferprograms.add_both_is_add_callback()
+    program = find(
+        deferprograms.programs(),
+        lambda program: (deferprograms.trace(broken, program)
+                         != deferprograms.trace(TWISTED, program)),
+        settings=settings(max_examples=2000, derandomize=True, database=None),
+    )
+    assert any(op[0] == "addBoth" for op in program.ops), deferprograms.describe(program)
+
+
+def test_gatherResultsRejectsAResultListWithFailures(impl):
+    """gatherResults fired with a (False, value) pair fails with AssertionError."""
+    d = impl.defer.gatherResults([impl.defer.Deferred()])
+    d.callback([(False, "x")])
+    assert outcome(d) == ("fail", AssertionError)
