@@ -77,3 +77,21 @@ def test_setup_takes_no_arguments():
     """'setup' with extra arguments is a usage error."""
     with pytest.raises(SystemExit):
         kit.parse_arguments(["setup", "--force"])
+
+
+def test_registered_kernel_runs_minitwisted():
+    """The kernel kit.py registers starts and runs minitwisted code."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name=kit.KERNEL_NAME, startup_timeout=60)
+    try:
+        outputs = []
+        client.execute_interactive(
+            "from minitwisted.internet import defer\n"
+            "print(defer.succeed('kernel ok').result)",
+            timeout=60, output_hook=outputs.append)
+        printed = [m["content"]["text"] for m in outputs if m["msg_type"] == "stream"]
+        assert printed == ["kernel ok\n"]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
