@@ -1011,15 +1011,6 @@ DEFERRED_LISTS = Program(
     ),
 )
 
-TRICKY_PROGRAMS = (
-    RETURNED_DEFERRED_PAUSES,
-    ALTERNATION,
-    ALREADY_CALLED,
-    CANCEL_FORWARDING,
-    DEFERRED_LISTS,
-)
-
-
 def explain(program: Program, expected: Trace, actual: Trace, name: str) -> str:
     """A failure message: the program, then each part of the traces that differs."""
     lines = ["program:", *("    " + line for line in describe(program).splitlines())]

@@ -95,3 +95,14 @@ def test_registered_kernel_runs_minitwisted():
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_kit_and_workshop_check_name_the_same_kernel():
+    """The kernel kit.py registers is the one 'python -m workshop check' looks for.
+
+    kit.py runs before the kit is installed, so it cannot import the name; this
+    keeps the two spellings together.
+    """
+    from workshop import check
+
+    assert check.KERNEL_NAME == kit.KERNEL_NAME

@@ -769,11 +769,13 @@ def _parseDeferredListResult(resultList):
     into a gatherResults by hand, say), as Twisted's do: the chain fails with
     AssertionError instead of passing Failures on as values.
     """
+    values = []
     for item in resultList:
         assert item is not None
         success, value = item
         assert success
-    return [value for _, value in resultList]
+        values.append(value)
+    return values
 
 
 def gatherResults(deferredList, consumeErrors=False):

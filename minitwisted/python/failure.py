@@ -173,6 +173,7 @@ class Failure(BaseException):
     """
 
     pickled = 0
+    _parents = None  # filled in by the parents property on first use
 
     def __init__(self, exc_value=None, exc_type=None, exc_tb=None, captureVars=False):
         global count
@@ -193,7 +194,7 @@ class Failure(BaseException):
         if exc_tb is None:
             exc_tb = getattr(exc_value, "__traceback__", None)
         self.type, self.value, self.tb = exc_type, exc_value, exc_tb
-        self.frames = _framesFromTraceback(exc_tb, captureVars) if exc_tb else []
+        self.frames = _framesFromTraceback(exc_tb, captureVars)
 
     @property
     def parents(self):
@@ -203,7 +204,7 @@ class Failure(BaseException):
         that returns them), so this waits until ``check`` asks: it is a tenth of
         the cost of a failing Deferred in ``benchmarks/bench_defer.py``, row (b).
         """
-        parents = self.__dict__.get("_parents")
+        parents = self._parents
         if parents is None:
             if isinstance(self.type, type) and issubclass(self.type, Exception):
                 parents = [_qual(cls) for cls in self.type.__mro__]
