@@ -1,12 +1,16 @@
 """Addresses of network endpoints: what ``transport.getPeer()`` and ``getHost()`` return.
 
 Mirrors ``twisted.internet.address`` (Twisted 26.10): ``IPv4Address`` and ``IPv6Address``
-are small immutable records with the same fields, equality, hashing and ``repr``
+are small records with the same fields, equality, ordering, hashing and ``repr``
 (``IPv4Address(type='TCP', host='127.0.0.1', port=8000)``).  The workshop first prints
 one in ``notebooks/05_protocols_and_factories.ipynb``.  Tests: ``tests/internet/test_address.py``.
 
-Differs from Twisted: Twisted builds these with ``attrs``; minitwisted uses the standard
-library's ``dataclasses`` (frozen, so they can be dictionary keys as in Twisted).
+Twisted builds these with ``attrs``; minitwisted uses the standard library's
+``dataclasses`` with the same settings (hashable, ordered, assignable).
+
+Differs from Twisted: only the two IP address classes are here; ``UNIXAddress`` and
+``HostnameAddress`` belong to transports minitwisted does not have.  A bad ``type``
+raises the same ``ValueError`` message with a single argument.
 """
 
 from dataclasses import dataclass
@@ -23,7 +27,7 @@ def _checkType(address):
 
 
 @implementer(IAddress)
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, order=True)
 class IPv4Address:
     """The address of an IPv4 socket: ``type`` ('TCP' or 'UDP'), dotted-quad ``host``, ``port``."""
 
@@ -35,7 +39,7 @@ class IPv4Address:
 
 
 @implementer(IAddress)
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, order=True)
 class IPv6Address:
     """The address of an IPv6 socket; ``flowInfo`` and ``scopeID`` come from the kernel's tuple."""
 

@@ -18,6 +18,9 @@ Why a client connect failed is told to ``ClientFactory.clientConnectionFailed``:
 ``ConnectionRefusedError``, ``TimeoutError``, ``DNSLookupError``, ... all but the last
 are ``ConnectError``s.
 
+``_Described`` is a private mixin that gives most errors Twisted's ``str()`` shape;
+the public bases are Twisted's.
+
 Differs from Twisted: ``ReactorNotRestartable`` is kept for code that catches it, but
 minitwisted's reactor never raises it (see ``minitwisted.internet.base``).
 """
@@ -29,7 +32,7 @@ import socket
 def _withDetails(message, args):
     """Twisted's common ``str()`` shape: ``"message: arg arg."``."""
     if args:
-        message = "{}: {}".format(message, " ".join(str(arg) for arg in args))
+        message = "{}: {}".format(message, " ".join(args))  # text only, as in Twisted
     return message + "."
 
 
@@ -70,6 +73,10 @@ class CannotListenError(BindError):
         )
 
 
+class MulticastJoinError(Exception):
+    """An attempt to join a multicast group failed."""
+
+
 class MessageLengthError(_Described, Exception):
     """A datagram was too long to send."""
 
@@ -83,6 +90,10 @@ class DNSLookupError(_Described, OSError):
 
 
 # --- Connecting --------------------------------------------------------------------------
+
+
+class ConnectInProgressError(Exception):
+    """A connect operation was started and isn't done yet."""
 
 
 class ConnectError(Exception):
@@ -149,6 +160,24 @@ class ServiceNameUnknownError(ConnectError):
     MESSAGE = "Service name given as port is unknown"
 
 
+class SSLError(ConnectError):
+    """An SSL error occurred (minitwisted has no TLS; kept so code that catches it runs)."""
+
+    MESSAGE = "An SSL error occurred"
+
+
+class VerifyError(Exception):
+    """Could not verify something that was supposed to be signed."""
+
+
+class PeerVerifyError(VerifyError):
+    """The peer rejected our verify error."""
+
+
+class CertificateError(Exception):
+    """We did not find a certificate where we expected to find one."""
+
+
 class UserError(ConnectError):
     """The user aborted the connection attempt (``connector.stopConnecting()``)."""
 
@@ -161,7 +190,7 @@ class TimeoutError(UserError):
     MESSAGE = "User timeout caused connection failure"
 
 
-_errnoErrors = {
+errnoMapping = {
     errno.ENETUNREACH: NoRouteError,
     errno.ECONNREFUSED: ConnectionRefusedError,
     errno.ETIMEDOUT: TCPTimedOutError,
@@ -177,7 +206,7 @@ def getConnectError(e):
         return ConnectError(string=e)
     if isinstance(e, socket.gaierror):
         return UnknownHostError(number, string)
-    return _errnoErrors.get(number, ConnectError)(number, string)
+    return errnoMapping.get(number, ConnectError)(number, string)
 
 
 # --- How a connection ended --------------------------------------------------------------
@@ -203,6 +232,13 @@ class ConnectionDone(_Described, ConnectionClosed):
     """Connection was closed cleanly: ``loseConnection`` on one side or the other."""
 
     MESSAGE = "Connection was closed cleanly"
+
+
+class FileDescriptorOverrun(ConnectionLost):
+    """More file descriptors than bytes were sent over a UNIX socket (kept for the hierarchy)."""
+
+    MESSAGE = ("A mis-use of IUNIXTransport.sendFileDescriptor caused "
+               "the connection to be closed.")
 
 
 class ConnectionFdescWentAway(ConnectionLost):
@@ -238,6 +274,10 @@ class ProcessTerminated(ConnectionLost):
         if signal is not None:
             text += f" by signal {signal}"
         super().__init__(text)
+
+
+class ProcessExitedAlready(Exception):
+    """The process has already exited; the operation can no longer be performed."""
 
 
 # --- Timers ------------------------------------------------------------------------------
@@ -300,6 +340,10 @@ class NoProtocol(Exception):
 
 class UnsupportedAddressFamily(Exception):
     """An address family was asked for that this transport does not support."""
+
+
+class UnsupportedSocketType(Exception):
+    """A socket type (``SOCK_STREAM``, ``SOCK_DGRAM``, ...) the reactor does not support."""
 
 
 class AlreadyListened(Exception):

@@ -45,7 +45,7 @@ class IReactorCore(Interface):
         """Fire the 'before', 'during' and 'after' triggers of ``eventType`` (e.g. "shutdown")."""
 
     def addSystemEventTrigger(phase, eventType, callable, *args, **kwargs):
-        """Call ``callable(*args, **kwargs)`` at ``phase`` of ``eventType``; return an ID for removal."""
+        """Call ``callable(*args, **kwargs)`` at ``phase`` of ``eventType``; return a trigger ID."""
 
     def removeSystemEventTrigger(triggerID):
         """Remove a trigger added by ``addSystemEventTrigger``."""
@@ -213,7 +213,7 @@ class IListeningPort(Interface):
         """Start accepting connections (``listenTCP`` already did)."""
 
     def stopListening():
-        """Stop accepting connections; may return a Deferred that fires once the socket is closed."""
+        """Stop accepting connections; may return a Deferred that fires once the socket closes."""
 
     def getHost():
         """Return the ``IAddress`` the port listens on (with the real port number)."""

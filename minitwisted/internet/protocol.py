@@ -117,7 +117,7 @@ class ClientFactory(Factory):
 
 
 class ReconnectingClientFactory(ClientFactory):
-    """A client factory that reconnects after each failed or lost connection, waiting longer each time.
+    """A client factory that reconnects after each failed or lost connection, waiting longer.
 
     The first retry waits ``initialDelay`` seconds; each later one waits ``factor`` (e)
     times longer, up to ``maxDelay``.  ``jitter`` blurs every delay (a normal

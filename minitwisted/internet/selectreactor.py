@@ -85,13 +85,18 @@ class _Waker:
 
 
 @implementer(IReactorFDSet, IReactorTCP, IReactorUDP)
-class SelectorReactor(ReactorBase):
+class SelectReactor(ReactorBase):
     """A reactor whose ``doIteration`` waits on a ``selectors`` selector.
+
+    The name is Twisted's; Twisted's ``SelectReactor`` calls ``select()`` itself, while
+    this one lets the ``selectors`` module pick the best the platform has (epoll on
+    Linux, kqueue on macOS, select on Windows), which is what Twisted's default
+    reactor does with separate classes.
 
     Invariants: every descriptor in ``_events`` is registered with the selector, under
     its number in ``_fds``, with itself as ``key.data`` and the events ``_events`` says;
-    the waker is a reader but is never returned by ``getReaders`` or removed by
-    ``removeAll``.  ``_flushes`` lists the transports with writes to try before waiting.
+    the waker is a reader (listed by ``getReaders``, as in Twisted) that ``removeAll``
+    leaves in place.  ``_flushes`` lists the transports with writes to try before waiting.
     """
 
     def __init__(self):
@@ -145,7 +150,7 @@ class SelectorReactor(ReactorBase):
         return everything
 
     def getReaders(self):
-        return [s for s, events in self._events.items() if events & _READ and s is not self.waker]
+        return [s for s, events in self._events.items() if events & _READ]
 
     def getWriters(self):
         return [s for s, events in self._events.items() if events & _WRITE]
@@ -251,9 +256,9 @@ class SelectorReactor(ReactorBase):
 
 
 def install():
-    """Install a new ``SelectorReactor`` as the global reactor, and return it."""
+    """Install a new ``SelectReactor`` as the global reactor, and return it."""
     from minitwisted.internet.main import installReactor
 
-    reactor = SelectorReactor()
+    reactor = SelectReactor()
     installReactor(reactor)
     return reactor
