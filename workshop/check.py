@@ -1,4 +1,4 @@
-"""Check that the kit is set up: versions, the Jupyter kernel, and Deferreds on both libraries.
+"""Check that the kit is set up: versions, the Jupyter kernel, Deferreds and a loopback echo on both libraries.
 
 ``python -m workshop check`` prints one line per check and exits non-zero if one
 fails.  The installation section of the workshop runs the same checks from inside a
@@ -70,7 +70,51 @@ def check_deferreds():
                  ours == theirs, repr(ours))
 
 
-CHECKS = (check_python, check_twisted_version, check_kernel, check_deferreds)
+def loopback_round_trip(reactor, protocol, message=b"ping"):
+    """Echo ``message`` over a real TCP connection on 127.0.0.1 with ``reactor``; return the reply.
+
+    The reactor is a fresh one, not the global reactor, so the check leaves nothing
+    behind and works the same for minitwisted and for Twisted.
+    """
+    class Echo(protocol.Protocol):
+        def dataReceived(self, data):
+            self.transport.write(data)
+
+    received = []
+
+    class Ping(protocol.Protocol):
+        def connectionMade(self):
+            self.transport.write(message)
+
+        def dataReceived(self, data):
+            received.append(data)
+            if len(b"".join(received)) >= len(message):
+                self.transport.loseConnection()
+
+        def connectionLost(self, reason):
+            reactor.stop()
+
+    port = reactor.listenTCP(0, protocol.Factory.forProtocol(Echo), interface="127.0.0.1")
+    reactor.connectTCP("127.0.0.1", port.getHost().port, protocol.ClientFactory.forProtocol(Ping))
+    reactor.callLater(5, reactor.stop)  # a guard: never hang the check
+    reactor.run(installSignalHandlers=False)
+    return b"".join(received)
+
+
+def check_loopback():
+    from twisted.internet import protocol as real_protocol
+    from twisted.internet.selectreactor import SelectReactor as RealReactor
+
+    from minitwisted.internet import protocol as mini_protocol
+    from minitwisted.internet.selectreactor import SelectReactor as MiniReactor
+
+    ours = loopback_round_trip(MiniReactor(), mini_protocol)
+    theirs = loopback_round_trip(RealReactor(), real_protocol)
+    return Check("an echo over TCP on 127.0.0.1 works on minitwisted and Twisted",
+                 ours == theirs == b"ping", "received %r and %r" % (ours, theirs))
+
+
+CHECKS = (check_python, check_twisted_version, check_kernel, check_deferreds, check_loopback)
 
 
 def run_checks(checks=CHECKS):

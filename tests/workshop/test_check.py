@@ -12,6 +12,14 @@ def test_deferred_round_trip_recovers_from_the_error():
     assert check.deferred_round_trip(defer) == ["recovered from ZeroDivisionError"]
 
 
+def test_loopback_round_trip_echoes_on_a_fresh_reactor():
+    """The loopback check echoes its message over real TCP with a reactor of its own."""
+    from minitwisted.internet import protocol
+    from minitwisted.internet.selectreactor import SelectReactor
+
+    assert check.loopback_round_trip(SelectReactor(), protocol, b"hello") == b"hello"
+
+
 def test_every_check_passes_in_the_kit_environment():
     """Each check passes in the environment the kit set up."""
     results = check.run_checks()
