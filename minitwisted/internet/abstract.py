@@ -29,6 +29,7 @@ from minitwisted.internet import main
 from minitwisted.internet.interfaces import (
     IConsumer,
     IHalfCloseableDescriptor,
+    ILoggingContext,
     IPushProducer,
     IReadWriteDescriptor,
     ITransport,
@@ -42,7 +43,8 @@ def _globalReactor():
     return reactor
 
 
-@implementer(IPushProducer, IReadWriteDescriptor, IConsumer, ITransport, IHalfCloseableDescriptor)
+@implementer(IPushProducer, IReadWriteDescriptor, IConsumer, ITransport, ILoggingContext,
+             IHalfCloseableDescriptor)
 class FileDescriptor:
     """A readable and writable descriptor with a write buffer; subclasses supply the I/O.
 

@@ -39,6 +39,8 @@ from minitwisted.internet.interfaces import (
     IConnector,
     IHalfCloseableProtocol,
     IListeningPort,
+    ILoggingContext,
+    IReadDescriptor,
     ITCPTransport,
 )
 from minitwisted.python import log
@@ -325,9 +327,13 @@ class Client(Connection):
         return _fromSocketAddress("TCP", getattr(self, "realAddress", self.addr))
 
 
-@implementer(IListeningPort)
+@implementer(IListeningPort, IReadDescriptor, ILoggingContext)
 class Port:
     """A listening TCP socket: each connection it accepts gets a protocol and a ``Server``.
+
+    It is a reader only.  Twisted's ``Port`` inherits the whole transport class and so
+    also declares ``ITransport``, ``IConsumer`` and the producer interfaces; this one
+    declares what a listening port is.
 
     Invariants: ``connected`` is true between ``startListening`` and ``connectionLost``;
     ``_realPortNumber`` is the bound port (useful when asked for port 0), or ``None``.

@@ -16,7 +16,12 @@ from zope.interface import implementer
 from minitwisted.internet import abstract, error
 from minitwisted.internet.address import IPv4Address, IPv6Address
 from minitwisted.internet.defer import Deferred
-from minitwisted.internet.interfaces import IListeningPort, IUDPTransport
+from minitwisted.internet.interfaces import (
+    IListeningPort,
+    ILoggingContext,
+    IReadDescriptor,
+    IUDPTransport,
+)
 from minitwisted.internet.tcp import _isIPv4, _isIPv6, _logPrefixOf
 from minitwisted.python import log
 from minitwisted.python.failure import Failure
@@ -26,7 +31,7 @@ _READ_IGNORED = (errno.EAGAIN, errno.EINTR, errno.EWOULDBLOCK)
 _READ_REFUSED = (errno.ECONNREFUSED, errno.ECONNRESET, errno.ENETRESET, errno.ETIMEDOUT)
 
 
-@implementer(IUDPTransport, IListeningPort)
+@implementer(IUDPTransport, IListeningPort, IReadDescriptor, ILoggingContext)
 class Port:
     """A bound UDP socket serving one ``DatagramProtocol``.
 
