@@ -1,0 +1,330 @@
+"""Tests for the programs in examples/: each runs on minitwisted and, renamed, on real Twisted.
+
+Every example is meant to be real Twisted code spelled ``minitwisted``: replacing that
+word by ``twisted`` must give a program that runs unchanged on Twisted 26.10.  So each
+scenario runs twice, as subprocesses: once from ``examples/`` as written, once from a
+copy in ``tmp_path`` with the word replaced.  Servers get port 0 and announce the port
+they got ("listening on 127.0.0.1:PORT"); clients are the example clients, or plain
+sockets in this file for the chat and key-value servers.
+
+Each test checks the oracle's output against the expected text (so both cannot pass
+broken), then minitwisted's output against the oracle's.  Server lines are read at
+points the scenario controls, so their order does not depend on timing.  Every server
+started gets SIGTERM (then SIGKILL if needed) in a fixture, even when a test fails.
+"""
+
+import ast
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+NAMES = ["echo_server", "echo_client", "chat_server", "udp_echo_server", "udp_echo_client",
+         "kv_server"]
+IMPLS = ["twisted", "minitwisted"]  # the oracle first: its output is checked first
+TIMEOUT = 10  # seconds; only a guard against hangs, never asserted on
+
+
+# --- Running the examples -------------------------------------------------------------
+
+
+@pytest.fixture
+def examples(tmp_path):
+    """Map each framework name to the folder its examples run from."""
+    renamed = tmp_path / "twisted"
+    renamed.mkdir()
+    for path in EXAMPLES.glob("*.py"):
+        text = path.read_text().replace("minitwisted", "twisted")
+        (renamed / path.name).write_text(text)
+    return {"minitwisted": EXAMPLES, "twisted": renamed}
+
+
+class Server:
+    """An example server in a subprocess, with its stdout readable line by line."""
+
+    def __init__(self, script, stderrPath):
+        self.script = script
+        self.stderrPath = stderrPath
+        with open(stderrPath, "w") as stderr:
+            # -u: the "listening on" line must reach us now, not when a buffer fills.
+            self.process = subprocess.Popen(
+                [sys.executable, "-u", str(script), "0"],
+                stdout=subprocess.PIPE, stderr=stderr, text=True)
+        self.lines = queue.Queue()
+        # A reader thread lets next_line() give up after a timeout instead of hanging.
+        self.reader = threading.Thread(target=self._readAll, daemon=True)
+        self.reader.start()
+        self.port = None
+
+    def readPort(self):
+        """Read the "listening on" line and remember the port it names."""
+        first = self.nextLine()
+        match = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)", first or "")
+        assert match, f"{self.script.name} printed {first!r} instead of its port"
+        self.port = int(match.group(1))
+
+    def _readAll(self):
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)  # end of output
+
+    def nextLine(self):
+        """Return the server's next line of output (None once it has exited)."""
+        try:
+            return self.lines.get(timeout=TIMEOUT)
+        except queue.Empty:
+            raise AssertionError("the server printed nothing more") from None
+
+    def stop(self):
+        """Stop the server with SIGTERM; return its remaining lines, exit code and stderr."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # both reactors stop cleanly on it
+        try:
+            self.process.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        rest = []
+        while (line := self.nextLine()) is not None:
+            rest.append(line)
+        return rest, self.process.returncode, Path(self.stderrPath).read_text()
+
+
+@pytest.fixture
+def startServer(tmp_path):
+    """Start example servers; each one is stopped at the end, whatever happened."""
+    servers = []
+
+    def start(folder, name):
+        stderrPath = tmp_path / f"{folder.name}-{name}-{len(servers)}.err"
+        server = Server(folder / f"{name}.py", stderrPath)
+        servers.append(server)  # before readPort: a server that fails it is still stopped
+        server.readPort()
+        return server
+
+    yield start
+    for server in servers:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+
+
+def runClient(folder, name, port):
+    """Run an example client against port; return its stdout after checking it exited cleanly."""
+    done = subprocess.run([sys.executable, str(folder / f"{name}.py"), str(port)],
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert (done.returncode, done.stderr) == (0, ""), f"{name} failed:\n{done.stderr}"
+    return done.stdout
+
+
+def stopCleanly(server):
+    """Stop server and return its remaining lines, checking that it exited without errors."""
+    rest, returncode, stderr = server.stop()
+    assert (returncode, stderr) == (0, ""), f"the server failed:\n{stderr}"
+    return rest
+
+
+class LineClient:
+    """A plain-socket client speaking CRLF-terminated lines, for the line-based servers."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        self.file = self.sock.makefile("rb")
+
+    def send(self, line):
+        self.sock.sendall((line if isinstance(line, bytes) else line.encode()) + b"\r\n")
+
+    def readLine(self):
+        return self.file.readline().decode().removesuffix("\r\n")
+
+    def ask(self, line):
+        """Send one line and return the one-line answer."""
+        self.send(line)
+        return self.readLine()
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+def sideBySide(examples, scenario, expected):
+    """Run scenario on both frameworks; check Twisted gets expected and minitwisted matches it."""
+    outputs = {impl: scenario(examples[impl]) for impl in IMPLS}
+    assert outputs["twisted"] == expected, "the example misbehaves even on real Twisted"
+    assert outputs["minitwisted"] == outputs["twisted"]
+
+
+# --- What every example promises ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exampleDocstringNamesItsNotebookAndHowToRunIt(name):
+    """Each example opens with a docstring naming its notebook and the command that runs it."""
+    docstring = ast.get_docstring(ast.parse((EXAMPLES / f"{name}.py").read_text()))
+    notebook = ("04_transports" if "echo" in name else "05_protocols_and_factories")
+    assert f"notebooks/{notebook}.ipynb" in docstring
+    assert f"python examples/{name}.py " in docstring
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exampleImportsOnlyMinitwistedAndTheStandardLibrary(name):
+    """Each example imports nothing but minitwisted and the standard library."""
+    tree = ast.parse((EXAMPLES / f"{name}.py").read_text())
+    modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+               for alias in node.names}
+    modules |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    for module in modules:
+        top = module.split(".")[0]
+        assert top == "minitwisted" or top in sys.stdlib_module_names, module
+
+
+def test_everyExampleIsTested():
+    """The examples folder holds exactly the programs these tests run."""
+    assert sorted(path.stem for path in EXAMPLES.glob("*.py")) == sorted(NAMES)
+
+
+# --- TCP echo ----------------------------------------------------------------------------
+
+
+def test_echoClientPrintsEachLineBackThenExits(examples, startServer):
+    """The echo client gets each of its lines back from the echo server, then exits."""
+    def scenario(folder):
+        server = startServer(folder, "echo_server")
+        output = runClient(folder, "echo_client", server.port)
+        # Wait for the server to see the client go, so SIGTERM cannot overtake it.
+        serverLines = [server.nextLine(), server.nextLine()]
+        return output, serverLines + stopCleanly(server)
+
+    sideBySide(examples, scenario, (
+        "echo: hello\necho: echo me\necho: goodbye\ndone\n",
+        ["client connected", "client disconnected"]))
+
+
+# --- UDP echo ----------------------------------------------------------------------------
+
+
+def test_udpEchoClientPrintsEachDatagramBackThenExits(examples, startServer):
+    """The UDP echo client gets each datagram back from the UDP echo server, then exits."""
+    def scenario(folder):
+        server = startServer(folder, "udp_echo_server")
+        output = runClient(folder, "udp_echo_client", server.port)
+        return output, stopCleanly(server)
+
+    sideBySide(examples, scenario, (
+        "echo: ping\necho: hello over UDP\necho: bye\ndone\n", []))
+
+
+def test_udpEchoServerAnswersAPlainSocket(examples, startServer):
+    """The UDP echo server sends a datagram back to the address it came from."""
+    def scenario(folder):
+        server = startServer(folder, "udp_echo_server")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(TIMEOUT)
+            sock.bind(("127.0.0.1", 0))
+            sock.sendto(b"\x00binary\xff", ("127.0.0.1", server.port))
+            answer = sock.recv(100)
+        return answer, stopCleanly(server)
+
+    sideBySide(examples, scenario, (b"\x00binary\xff", []))
+
+
+# --- Chat --------------------------------------------------------------------------------
+
+
+def test_chatServerRelaysLinesBetweenNamedUsers(examples, startServer):
+    """The chat server asks for a free nickname, then relays each line to the other users."""
+    def scenario(folder):
+        server = startServer(folder, "chat_server")
+        seen = []  # (who, what they received), in the order the scenario reads it
+        alice = LineClient(server.port)
+        seen.append(("alice", alice.readLine()))
+        seen.append(("alice", alice.ask("alice")))
+        seen.append(("server", server.nextLine()))
+
+        bob = LineClient(server.port)
+        seen.append(("bob", bob.readLine()))
+        seen.append(("bob", bob.ask("")))
+        seen.append(("bob", bob.ask("alice")))
+        seen.append(("bob", bob.ask("bob")))
+        seen.append(("alice", alice.readLine()))
+        seen.append(("server", server.nextLine()))
+
+        bob.send("hi alice")
+        seen.append(("alice", alice.readLine()))
+        alice.send("hi bob")
+        seen.append(("bob", bob.readLine()))
+
+        bob.close()
+        seen.append(("alice", alice.readLine()))
+        seen.append(("server", server.nextLine()))
+        alice.close()
+        seen.append(("server", server.nextLine()))
+        return seen, stopCleanly(server)
+
+    sideBySide(examples, scenario, ([
+        ("alice", "What is your name?"),
+        ("alice", "Welcome, alice!"),
+        ("server", "alice joined"),
+        ("bob", "What is your name?"),
+        ("bob", "Please type a name."),
+        ("bob", "That name is taken, please choose another."),
+        ("bob", "Welcome, bob!"),
+        ("alice", "* bob joined"),
+        ("server", "bob joined"),
+        ("alice", "<bob> hi alice"),
+        ("bob", "<alice> hi bob"),
+        ("alice", "* bob left"),
+        ("server", "bob left"),
+        ("server", "alice left"),
+    ], []))
+
+
+# --- Key-value ---------------------------------------------------------------------------
+
+
+def test_kvServerSetsGetsAndDeletesKeysSharedByAllClients(examples, startServer):
+    """The key-value server stores keys in its factory, so a second client sees the first's."""
+    def scenario(folder):
+        server = startServer(folder, "kv_server")
+        first, second = LineClient(server.port), LineClient(server.port)
+        answers = [first.ask("SET colour deep blue"), first.ask("GET colour"),
+                   second.ask("GET colour"), second.ask("DEL colour"),
+                   first.ask("GET colour"), first.ask("DEL colour")]
+        first.close()
+        second.close()
+        return answers, stopCleanly(server)
+
+    sideBySide(examples, scenario, (
+        ["OK", "VALUE deep blue", "VALUE deep blue", "DELETED", "NOT FOUND", "NOT FOUND"],
+        []))
+
+
+def test_kvServerAnswersBadLinesWithAnErrorAndKeepsTheConnection(examples, startServer):
+    """The key-value server answers each malformed line with ERROR and goes on serving."""
+    def scenario(folder):
+        server = startServer(folder, "kv_server")
+        client = LineClient(server.port)
+        answers = [client.ask(line) for line in [
+            "FLY away", "SET lonely", "GET", "DEL a b", "", b"GET \xff", "set a 1",
+            "SET a 1", "GET a"]]
+        client.close()
+        return answers, stopCleanly(server)
+
+    sideBySide(examples, scenario, ([
+        "ERROR unknown command: FLY",
+        "ERROR usage: SET key value",
+        "ERROR usage: GET key",
+        "ERROR usage: DEL key",
+        "ERROR empty command",
+        "ERROR line is not UTF-8",
+        "ERROR unknown command: set",
+        "OK",
+        "VALUE 1",
+    ], []))
