@@ -1,6 +1,6 @@
-"""Smoke test for ``benchmarks/bench_defer.py``: it runs and reports every workload.
+"""Smoke tests for the scripts in ``benchmarks/``: each runs and reports every workload.
 
-This checks that the benchmark runs, not how fast anything is: no test asserts timings.
+These check that the benchmarks run, not how fast anything is: no test asserts timings.
 """
 
 import json
@@ -34,3 +34,54 @@ def test_quick_run_prints_a_row_per_workload(tmp_path):
         )
     results = json.loads(results_file.read_text())["results"]
     assert [row["workload"] for row in results] == list(WORKLOADS)
+
+
+BENCHMARKS = BENCH_DEFER.parent
+FRAMEWORKS = ["minitwisted", "twisted", "asyncio"]
+
+
+def run_benchmark_quick(script, tmp_path):
+    """Run ``benchmarks/<script> --quick --json``; return (stdout, JSON results)."""
+    results_file = tmp_path / "results.json"
+    finished = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--quick", "--json", str(results_file)],
+        cwd=BENCHMARKS.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    report = finished.stdout + finished.stderr
+    assert finished.returncode == 0, report
+    assert "FAILED" not in finished.stdout, report
+    return finished.stdout, json.loads(results_file.read_text())
+
+
+def test_echo_quick_run_prints_a_row_per_connection_count(tmp_path):
+    """A --quick echo run prints both tables with a row per connection count, all measured."""
+    stdout, results = run_benchmark_quick("bench_echo.py", tmp_path)
+    for connections in ["1", "10", "100", "1,000"]:
+        rows = re.findall(rf"^\| {connections} \|", stdout, re.MULTILINE)
+        assert len(rows) == 2, f"no rows for {connections} connections in:\n{stdout}"
+    assert [row["connections"] for row in results["results"]] == [1, 10, 100, 1000]
+    for row in results["results"]:
+        assert sorted(row["rate"]) == sorted(FRAMEWORKS + ["selectors"])
+
+
+def test_stream_quick_run_prints_a_row_per_framework(tmp_path):
+    """A --quick streaming run prints a measured row for minitwisted, twisted and asyncio."""
+    stdout, results = run_benchmark_quick("bench_stream.py", tmp_path)
+    for name in FRAMEWORKS:
+        assert re.search(rf"^\| {name} \| [0-9]", stdout, re.MULTILINE), (
+            f"no row for {name} in:\n{stdout}"
+        )
+    assert sorted(results["results"]) == sorted(FRAMEWORKS)
+
+
+def test_timers_quick_run_prints_a_row_per_framework(tmp_path):
+    """A --quick timer run prints a measured row for minitwisted, twisted and asyncio."""
+    stdout, results = run_benchmark_quick("bench_timers.py", tmp_path)
+    for name in FRAMEWORKS:
+        assert re.search(rf"^\| {name} \| [0-9]", stdout, re.MULTILINE), (
+            f"no row for {name} in:\n{stdout}"
+        )
+    assert sorted(results["seconds"]) == sorted(FRAMEWORKS)
