@@ -174,9 +174,6 @@ class SelectReactor(ReactorBase):
         for key, events in self._selector.select(timeout):
             self._dispatch(key.data, events)
 
-    def _flushSoon(self, transport):
-        self._flushes.append(transport)
-
     def _flushWrites(self):
         while self._flushes:
             flushes, self._flushes = self._flushes, []
@@ -190,11 +187,10 @@ class SelectReactor(ReactorBase):
         try:
             # Check the registration again: an earlier dispatch of this pass may have
             # closed this descriptor.
-            watched = self._events.get(selectable, 0)
-            if events & watched & _READ:
+            if events & _READ and self._events.get(selectable, 0) & _READ:
                 isRead = True
                 why = selectable.doRead()
-            if not why and events & self._events.get(selectable, 0) & _WRITE:
+            if events & _WRITE and not why and self._events.get(selectable, 0) & _WRITE:
                 isRead = False
                 why = selectable.doWrite()
         except BaseException:

@@ -1,0 +1,4 @@
+"""Ready-made protocols: line and string framing, and connection policies.
+
+Mirrors ``twisted.protocols``.
+"""
