@@ -44,7 +44,6 @@ from minitwisted.internet.interfaces import (
     IReactorTime,
 )
 from minitwisted.python import log
-from minitwisted.python.failure import Failure
 
 
 # --- Timers -------------------------------------------------------------------------------
@@ -527,7 +526,3 @@ class ReactorBase:
 
         return deferToThreadPool(self, self.getThreadPool(), lookUp)
 
-
-def _logFailureOf(system, why=None):
-    """Log the exception being handled, marked with the ``system`` it happened in."""
-    log.err(Failure(), why, system=system)

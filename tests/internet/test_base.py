@@ -6,12 +6,10 @@ stop it without touching the global reactors.  Tests that pin a deliberate diffe
 say so and show Twisted's behaviour next to ours.
 """
 
-import os
 import re
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 import types
