@@ -18,9 +18,12 @@ it: resume a producer, or complete ``loseConnection``/``loseWriteConnection``.
 Differs from Twisted: Twisted registers every writing transport as a writer and sends
 on the next loop pass (``startWriting`` on each ``write``); minitwisted first tries to
 send at the end of the current pass, before the loop waits, and registers a writer only
-when the kernel did not take everything.  What the peer receives, and when
-``connectionLost`` is called, are the same; it saves two ``epoll_ctl`` calls and a loop
-pass per write (see ``benchmarks/bench_echo.py``).
+when the kernel did not take everything.  It saves two ``epoll_ctl`` calls and a loop
+pass per write (see ``benchmarks/bench_echo.py``).  The bytes sent and the order of the
+protocol's callbacks are the same, with one visible exception: when data and the
+peer's close arrive together at a protocol that is not half-closeable, a reply written
+in ``dataReceived`` is sent here, while Twisted closes before its next pass and drops it
+(``test_tcp.py::test_replyToDataThatArrivedWithTheEOF``).
 """
 
 from zope.interface import implementer
@@ -66,6 +69,7 @@ class FileDescriptor:
     disconnecting = 0
     _writeDisconnecting = False
     _writeDisconnected = False
+    _aborting = False
     producer = None
     streamingProducer = False
     producerPaused = False
@@ -129,8 +133,8 @@ class FileDescriptor:
         anything is left to do (bytes, a close, a producer to resume, or an error to
         report), the descriptor becomes a writer and ``doWrite`` does it.
         """
-        if self.disconnected:
-            return
+        if self.disconnected or self._aborting:
+            return  # after abortConnection nothing more is sent
         try:
             self._sendBuffer()
         except OSError:
@@ -244,12 +248,14 @@ class FileDescriptor:
             return
         self.producer = producer
         self.streamingProducer = streaming
+        self.producerPaused = False  # a new producer starts unpaused, whatever the last one was
         if not streaming:
             producer.resumeProducing()
 
     def unregisterProducer(self):
         """Stop consuming from the producer; a ``loseConnection`` that waited for it goes ahead."""
         self.producer = None
+        self.streamingProducer = False  # write() checks this flag alone to decide to pause
         if self.connected and self.disconnecting:
             self._flushRequested = True
             self.startWriting()

@@ -240,6 +240,7 @@ class ReactorBase:
 
     _installSignalHandlers = False
     _threadpool = None
+    _threadpoolTriggers = ()
 
     def __init__(self):
         self.running = False
@@ -484,17 +485,25 @@ class ReactorBase:
             self.wakeUp()
 
     def getThreadPool(self):
-        """The reactor's thread pool (made on first use, stopped at shutdown)."""
+        """The reactor's thread pool (made on first use, started when running, stopped at shutdown)."""
         if self._threadpool is None:
             from minitwisted.python.threadpool import ThreadPool
 
             self._threadpool = ThreadPool(0, 10, "minitwisted.internet.reactor")
-            self.callWhenRunning(self._threadpool.start)
-            self._threadpoolShutdownID = self.addSystemEventTrigger(
-                "during", "shutdown", self._stopThreadPool)
+            self._threadpoolTriggers = [
+                self.callWhenRunning(self._threadpool.start),
+                self.addSystemEventTrigger("during", "shutdown", self._stopThreadPool),
+            ]
         return self._threadpool
 
     def _stopThreadPool(self):
+        """Stop the pool and forget its triggers; the next ``getThreadPool`` makes a new one."""
+        for trigger in filter(None, self._threadpoolTriggers):
+            try:
+                self.removeSystemEventTrigger(trigger)
+            except ValueError:
+                pass  # it fired already: during-triggers are dropped once run
+        self._threadpoolTriggers = []
         pool, self._threadpool = self._threadpool, None
         if pool is not None:
             pool.stop()

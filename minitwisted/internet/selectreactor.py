@@ -204,16 +204,17 @@ class SelectReactor(ReactorBase):
         """Close ``selectable`` because of ``why`` (an exception); half-close on a clean read EOF."""
         self.removeReader(selectable)
         reason = _SHARED_FAILURES.get(type(why))
-        if reason is None:
-            reason = Failure(why)
-        elif isRead and type(why) is error.ConnectionDone and (
-                IHalfCloseableDescriptor.providedBy(selectable)):
-            selectable.readConnectionLost(reason)
-            return
-        self.removeWriter(selectable)
         try:
+            if reason is None:
+                reason = Failure(why)
+            elif isRead and type(why) is error.ConnectionDone and (
+                    IHalfCloseableDescriptor.providedBy(selectable)):
+                selectable.readConnectionLost(reason)
+                return
+            self.removeWriter(selectable)
             selectable.connectionLost(reason)
         except BaseException:
+            # connectionLost (or readConnectionLost) raised: log it; the loop goes on.
             log.err(Failure(), None, system=selectable.logPrefix())
 
     def disconnectAll(self):

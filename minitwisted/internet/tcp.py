@@ -21,8 +21,7 @@ The life of a connection:
 Differs from Twisted: an exception raised by ``connectionMade`` on the server side
 closes that connection (the error is logged and ``connectionLost`` is called), as it
 already does on the client side; Twisted logs it and leaves the server-side connection
-open.  The value ``dataReceived`` returns is ignored (Twisted warns, then closes the
-connection when it is true).
+open.
 """
 
 import errno
@@ -80,8 +79,6 @@ class Connection(abstract.FileDescriptor):
     Invariants: ``socket`` is non-blocking; ``protocol`` and ``socket`` are deleted by
     ``connectionLost``, which runs exactly once per connection.
     """
-
-    _aborting = False
 
     def __init__(self, skt, protocol, reactor=None):
         super().__init__(reactor)
@@ -256,7 +253,9 @@ class Client(Connection):
         else:
             # Name lookup blocks, so it runs in the reactor's thread pool.
             d = self.reactor.resolve(host)
-            d.addCallbacks(self._setRealAddress, self.failIfNotConnected)
+            d.addCallbacks(
+                self._setRealAddress,
+                lambda failure: self.failIfNotConnected(error.DNSLookupError(host)))
 
     def _setRealAddress(self, host):
         self.realAddress = (host, self.addr[1])
@@ -346,6 +345,7 @@ class Port:
     disconnecting = False
     _realPortNumber = None
     deferred = None
+    _closing = None  # Deferreds waiting for the close that stopListening scheduled
     _type = "TCP"
 
     def __init__(self, port, factory, backlog=50, interface="", reactor=None):
@@ -423,18 +423,25 @@ class Port:
         self.reactor.removeReader(self)
         if not self.connected:
             return None
+        if self._closing is None:
+            self._closing = []
+            self.reactor.callLater(0, self._closeNow)
+        # Every caller gets a Deferred of its own; all fire when the socket is closed.
         self.deferred = Deferred()
-        self.reactor.callLater(0, self._closeNow)
+        self._closing.append(self.deferred)
         return self.deferred
 
     def _closeNow(self):
-        deferred, self.deferred = self.deferred, None
+        waiting, self._closing = self._closing, None
         try:
             self.connectionLost(Failure(main.CONNECTION_DONE))
         except BaseException:
-            deferred.errback()
+            failure = Failure()
+            for d in waiting:
+                d.errback(failure)
         else:
-            deferred.callback(None)
+            for d in waiting:
+                d.callback(None)
 
     loseConnection = stopListening
 

@@ -5,6 +5,12 @@ protocol's ``transport``, with ``write(datagram, addr)``, ``writeSequence``,
 ``connect(host, port)``, ``getHost``, ``stopListening`` and the broadcast switch.  There
 is no connection and no buffering: each ``write`` is one ``sendto``.  The workshop
 compares it with TCP in ``notebooks/04_transports.ipynb``.  Tests: ``tests/internet/test_udp.py``.
+
+Differs from Twisted: after ``connect``, a datagram sent to a closed port comes back as
+an ICMP error; minitwisted calls ``protocol.connectionRefused()`` and keeps the port
+open, as Twisted documents and as its select reactor does.  Twisted's default epoll
+reactor sees the error as a lost connection instead and closes the port
+(``stopProtocol``, no ``connectionRefused``).
 """
 
 import errno
