@@ -810,6 +810,139 @@ def test_intNStringReceiverMatchesTwistedOnRandomStreams(base, fmt, data, maxLen
     differential(base, data.draw(chunked(pieces)), MAX_LENGTH=maxLength)
 
 
+# --- Bad input over real sockets --------------------------------------------------------
+#
+# The same protocols behind a real port on 127.0.0.1 (the ``net`` fixture of
+# tests/conftest.py): a peer that sends garbage loses its own connection, with the
+# reason logged, and a well-behaved peer on the same port is served as before.
+
+
+def _lineServer(net, received):
+    """A port whose LineReceiver records lines, raises on b"boom", and has MAX_LENGTH 20."""
+    from importlib import import_module
+
+    basic = import_module(f"{net.name}.protocols.basic")
+
+    class Lines(basic.LineReceiver):
+        MAX_LENGTH = 20
+
+        def connectionMade(self):
+            self.lost = net.defer.Deferred()
+            self.factory.connections.append(self)
+
+        def lineReceived(self, line):
+            if line == b"boom":
+                raise ValueError("lineReceived cannot handle boom")
+            received.append(line)
+            self.sendLine(b"ok " + line)
+
+        def connectionLost(self, reason):
+            self.lost.callback(reason.type)
+
+    class Strings(basic.NetstringReceiver):
+        def connectionMade(self):
+            self.lost = net.defer.Deferred()
+            self.factory.connections.append(self)
+
+        def stringReceived(self, string):
+            received.append(string)
+            self.sendString(b"ok " + string)
+
+        def connectionLost(self, reason):
+            self.lost.callback(reason.type)
+
+    ports = {}
+    for name, protocol in (("lines", Lines), ("strings", Strings)):
+        factory = net.protocol.Factory.forProtocol(protocol)
+        factory.connections = []
+        ports[name] = net.reactor.listenTCP(0, factory, interface="127.0.0.1")
+    return ports
+
+
+def _talk(net, port, *chunks):
+    """Connect a client to ``port``, send ``chunks``, and collect what comes back until closed."""
+    got = net.defer.Deferred()
+
+    class Talker(net.protocol.Protocol):
+        def connectionMade(self):
+            self.data = b""
+            for chunk in chunks:
+                self.transport.write(chunk)
+
+        def dataReceived(self, data):
+            self.data += data
+
+        def connectionLost(self, reason):
+            got.callback(self.data)
+
+    net.reactor.connectTCP("127.0.0.1", port.getHost().port,
+                           net.protocol.ClientFactory.forProtocol(Talker))
+    return got
+
+
+def _goodPeerStillServed(net, port, request, reply):
+    """A second client on ``port`` still gets ``reply`` for ``request``."""
+    answered = net.defer.Deferred()
+
+    class Good(net.protocol.Protocol):
+        def connectionMade(self):
+            self.transport.write(request)
+
+        def dataReceived(self, data):
+            if data.endswith(reply[-3:]):
+                self.transport.loseConnection()
+                answered.callback(data)
+
+    net.reactor.connectTCP("127.0.0.1", port.getHost().port,
+                           net.protocol.ClientFactory.forProtocol(Good))
+    return net.spin(answered)
+
+
+def _errors(events):
+    return [e["failure"].value for e in events if e.get("isError") and "failure" in e]
+
+
+def test_lineReceivedRaisingClosesOnlyThatConnection(net):
+    """An exception in lineReceived is logged and closes that connection at once; others go on."""
+    received, events = [], []
+    ports = _lineServer(net, received)
+    net.log.addObserver(events.append)
+    try:
+        reply = net.spin(_talk(net, ports["lines"], b"one\r\nboom\r\nnever\r\n"))
+        # The connection closes at once, so even the reply to "one", still buffered, is lost.
+        assert reply == b""
+        assert net.spin(ports["lines"].factory.connections[0].lost) is ValueError
+        assert _goodPeerStillServed(net, ports["lines"], b"hello\r\n", b"ok hello\r\n") \
+            == b"ok hello\r\n"
+    finally:
+        net.log.removeObserver(events.append)
+    assert received == [b"one", b"hello"]
+    assert [str(e) for e in _errors(events)] == ["lineReceived cannot handle boom"]
+
+
+def test_overLongLineClosesOnlyThatConnection(net):
+    """A line longer than MAX_LENGTH closes that connection cleanly; others go on."""
+    received = []
+    ports = _lineServer(net, received)
+    reply = net.spin(_talk(net, ports["lines"], b"short\r\n", b"x" * 100 + b"\r\nafter\r\n"))
+    assert reply == b"ok short\r\n"
+    assert net.spin(ports["lines"].factory.connections[0].lost) is net.error.ConnectionDone
+    _goodPeerStillServed(net, ports["lines"], b"fine\r\n", b"ok fine\r\n")
+    assert received == [b"short", b"fine"]
+
+
+def test_garbageNetstringClosesOnlyThatConnection(net):
+    """A malformed netstring drops that connection; a good peer on the same port is served."""
+    received = []
+    ports = _lineServer(net, received)
+    reply = net.spin(_talk(net, ports["strings"], b"3:abc,", b"12x:garbage,"))
+    assert reply == b"6:ok abc,"
+    assert net.spin(ports["strings"].factory.connections[0].lost) is net.error.ConnectionDone
+    assert ports["strings"].factory.connections[0].brokenPeer == 1
+    _goodPeerStillServed(net, ports["strings"], b"2:hi,", b"5:ok hi,")
+    assert received == [b"abc", b"hi"]
+
+
 # --- What is left out ------------------------------------------------------------------
 
 
