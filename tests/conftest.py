@@ -41,12 +41,12 @@ class SpinTimeout(AssertionError):
 def _namespace(name):
     if name == "minitwisted":
         from minitwisted.internet import (
-            defer, error, interfaces, main, protocol, reactor, task, threads)
+            defer, error, interfaces, main, protocol, reactor, selectreactor, task, threads)
         from minitwisted.internet.address import IPv4Address
         from minitwisted.python import failure, log
     else:
         from twisted.internet import (
-            defer, error, interfaces, main, protocol, reactor, task, threads)
+            defer, error, interfaces, main, protocol, reactor, selectreactor, task, threads)
         from twisted.internet.address import IPv4Address
         from twisted.python import failure, log
 
@@ -86,8 +86,9 @@ def _namespace(name):
             reactor._stopThreadPool()
 
     return types.SimpleNamespace(
-        name=name, reactor=reactor, defer=defer, error=error, interfaces=interfaces,
+        name=name, reactor=reactor, defer=defer, error=error, interfaces=interfaces, main=main,
         protocol=protocol, task=task, threads=threads, Failure=failure.Failure, log=log,
+        selectreactor=selectreactor,
         IPv4Address=IPv4Address, spin=spin, cleanUp=cleanUp)
 
 
@@ -105,3 +106,33 @@ def mini():
     namespace = _namespace("minitwisted")
     yield namespace
     namespace.cleanUp()
+
+
+@pytest.fixture(params=["minitwisted", "twisted"])
+def framework(request):
+    """A framework's modules, for tests that build their own reactors (``selectreactor.SelectReactor()``)."""
+    return _namespace(request.param)
+
+
+@pytest.fixture
+def reactor(framework):
+    """A fresh ``SelectReactor`` of ``framework``, not installed as the global reactor."""
+    return framework.selectreactor.SelectReactor()
+
+
+@pytest.fixture
+def logged(request):
+    """The log events of the framework under test (``net``, ``mini`` or ``framework``)."""
+    for name in ("net", "mini", "framework"):
+        if name in request.fixturenames:
+            log = request.getfixturevalue(name).log
+            break
+    events = []
+    log.addObserver(events.append)
+    yield events
+    log.removeObserver(events.append)
+
+
+def messages(framework, events):
+    """The text of each logged event, as the framework's log observers format it."""
+    return [framework.log.textFromEventDict(event) for event in events]

@@ -12,31 +12,16 @@ from zope.interface import implementer
 
 from minitwisted.internet import abstract, main
 from minitwisted.internet.interfaces import IPullProducer, IPushProducer
+from minitwisted.internet.testing import MemoryReactor
 from minitwisted.python.failure import Failure
 
 
-class FakeReactor:
-    """Records the reader and writer sets and the transports waiting for a flush."""
+class FakeReactor(MemoryReactor):
+    """A ``MemoryReactor`` (it records readers and writers) that also keeps the flush list."""
 
     def __init__(self):
-        self.readers = set()
-        self.writers = set()
+        super().__init__()
         self._flushes = []
-
-    def addReader(self, reader):
-        self.readers.add(reader)
-
-    def removeReader(self, reader):
-        self.readers.discard(reader)
-
-    def addWriter(self, writer):
-        self.writers.add(writer)
-
-    def removeWriter(self, writer):
-        self.writers.discard(writer)
-
-    def _flushSoon(self, transport):
-        self._flushes.append(transport)
 
     def flush(self):
         """What the reactor does before waiting: let each transport send what it can."""

@@ -1,8 +1,8 @@
 """Tests for minitwisted.internet.base: DelayedCall, timers, system events, run/stop/crash, threads.
 
-Each test builds a fresh, uninstalled reactor of each framework (the ``fresh`` fixture:
-minitwisted's ``SelectReactor`` and Twisted's ``SelectReactor``), so a test may run and
-stop it without touching the global reactors.  Tests that pin a deliberate difference
+Each test builds a fresh, uninstalled ``SelectReactor`` of each framework (the
+``framework`` fixture of ``tests/conftest.py``), so a test may run and stop it without
+touching the global reactors.  Tests that pin a deliberate difference
 say so and show Twisted's behaviour next to ours.
 """
 
@@ -12,36 +12,10 @@ import subprocess
 import sys
 import threading
 import time
-import types
 
 import pytest
 
 from minitwisted.internet import base
-
-
-def _framework(name):
-    if name == "minitwisted":
-        from minitwisted.internet import defer, error, selectreactor, task
-        from minitwisted.python import log
-        make = selectreactor.SelectReactor
-    else:
-        from twisted.internet import defer, error, selectreactor, task
-        from twisted.python import log
-        make = selectreactor.SelectReactor
-    return types.SimpleNamespace(
-        name=name, make=make, defer=defer, error=error, task=task, log=log)
-
-
-@pytest.fixture(params=["minitwisted", "twisted"])
-def impl(request):
-    """The framework under test: ours, then the oracle."""
-    return _framework(request.param)
-
-
-@pytest.fixture
-def reactor(impl):
-    """A fresh reactor of ``impl``, not installed as the global one."""
-    return impl.make()
 
 
 @pytest.fixture
@@ -50,15 +24,6 @@ def frozen(reactor):
     now = [1000.0]
     reactor.seconds = lambda: now[0]
     return now
-
-
-@pytest.fixture
-def logged(impl):
-    """The log events of ``impl`` during the test."""
-    events = []
-    impl.log.addObserver(events.append)
-    yield events
-    impl.log.removeObserver(events.append)
 
 
 def run_briefly(reactor, seconds=0.05):
@@ -89,26 +54,26 @@ def test_negativeDelayIsRefused(reactor):
         reactor.callLater(-1, lambda: None)
 
 
-def test_cancelledCallDoesNotRunAndCannotBeCancelledAgain(impl, reactor):
+def test_cancelledCallDoesNotRunAndCannotBeCancelledAgain(framework, reactor):
     """A cancelled call never runs; cancelling, resetting or delaying it again raises AlreadyCancelled."""
     ran = []
     call = reactor.callLater(0, ran.append, 1)
     call.cancel()
     assert not call.active()
     for attempt in (call.cancel, lambda: call.reset(1), lambda: call.delay(1)):
-        with pytest.raises(impl.error.AlreadyCancelled) as caught:
+        with pytest.raises(framework.error.AlreadyCancelled) as caught:
             attempt()
         assert str(caught.value) == "Tried to cancel an already-cancelled event."
     run_briefly(reactor, 0.01)
     assert ran == []
 
 
-def test_calledCallRaisesAlreadyCalled(impl, reactor):
+def test_calledCallRaisesAlreadyCalled(framework, reactor):
     """Once a call has run, cancel raises AlreadyCalled."""
     call = reactor.callLater(0, lambda: None)
     run_briefly(reactor, 0.01)
     assert call.called == 1 and not call.active()
-    with pytest.raises(impl.error.AlreadyCalled) as caught:
+    with pytest.raises(framework.error.AlreadyCalled) as caught:
         call.cancel()
     assert str(caught.value) == "Tried to cancel an already-called event."
 
@@ -197,7 +162,7 @@ def test_callScheduledByATimerWaitsForTheNextPass(reactor, frozen):
     assert order == ["first", "second"]
 
 
-def test_exceptionInATimerIsLoggedAndTheLoopGoesOn(impl, reactor, logged):
+def test_exceptionInATimerIsLoggedAndTheLoopGoesOn(framework, reactor, logged):
     """A timer that raises is logged with its exception, and later timers still run."""
     ran = []
     reactor.callLater(0, lambda: 1 / 0)
@@ -210,20 +175,20 @@ def test_exceptionInATimerIsLoggedAndTheLoopGoesOn(impl, reactor, logged):
 # --- Running and stopping -------------------------------------------------------------------
 
 
-def test_stopWhenNotRunningRaisesReactorNotRunning(impl, reactor):
+def test_stopWhenNotRunningRaisesReactorNotRunning(framework, reactor):
     """stop() before run() raises ReactorNotRunning with Twisted's message."""
-    with pytest.raises(impl.error.ReactorNotRunning, match="^Can't stop reactor that isn't running.$"):
+    with pytest.raises(framework.error.ReactorNotRunning, match="^Can't stop reactor that isn't running.$"):
         reactor.stop()
 
 
-def test_runWhileRunningRaisesReactorAlreadyRunning(impl, reactor):
+def test_runWhileRunningRaisesReactorAlreadyRunning(framework, reactor):
     """run() from inside the running loop raises ReactorAlreadyRunning."""
     caught = []
 
     def nested():
         try:
             reactor.run(installSignalHandlers=False)
-        except impl.error.ReactorAlreadyRunning as e:
+        except framework.error.ReactorAlreadyRunning as e:
             caught.append(e)
         reactor.stop()
 
@@ -232,7 +197,7 @@ def test_runWhileRunningRaisesReactorAlreadyRunning(impl, reactor):
     assert len(caught) == 1
 
 
-def test_stopTwiceRaisesReactorNotRunning(impl, reactor):
+def test_stopTwiceRaisesReactorNotRunning(framework, reactor):
     """A second stop() before the loop has ended raises ReactorNotRunning."""
     caught = []
 
@@ -240,7 +205,7 @@ def test_stopTwiceRaisesReactorNotRunning(impl, reactor):
         reactor.stop()
         try:
             reactor.stop()
-        except impl.error.ReactorNotRunning as e:
+        except framework.error.ReactorNotRunning as e:
             caught.append(e)
 
     reactor.callWhenRunning(stopTwice)
@@ -351,13 +316,13 @@ def test_shutdownPhasesRunInOrder(reactor):
     assert order == ["before", "during", "after"]
 
 
-def test_beforeTriggerDeferredHoldsBackTheRest(impl, reactor):
+def test_beforeTriggerDeferredHoldsBackTheRest(framework, reactor):
     """A before-trigger that returns a Deferred delays the during phase until it fires."""
     order = []
 
     def before():
         order.append(("before", reactor.seconds()))
-        return impl.task.deferLater(reactor, 0.1, lambda: None)
+        return framework.task.deferLater(reactor, 0.1, lambda: None)
 
     reactor.addSystemEventTrigger("before", "shutdown", before)
     reactor.addSystemEventTrigger("during", "shutdown", lambda: order.append(("during", reactor.seconds())))
@@ -413,7 +378,7 @@ def test_callFromThreadWakesTheLoop(reactor):
     assert time.monotonic() - started < 9
 
 
-def test_callInThreadRunsInANamedPoolThread(impl, reactor):
+def test_callInThreadRunsInANamedPoolThread(framework, reactor):
     """callInThread runs in the reactor's pool, in threads named after the reactor module."""
     names = []
 
@@ -424,7 +389,7 @@ def test_callInThreadRunsInANamedPoolThread(impl, reactor):
     reactor.callWhenRunning(reactor.callInThread, work)
     reactor.callLater(10, reactor.stop)
     reactor.run(installSignalHandlers=False)
-    assert names == [f"PoolThread-{impl.name}.internet.reactor-0"]
+    assert names == [f"PoolThread-{framework.name}.internet.reactor-0"]
 
 
 def test_threadPoolStopsAtShutdown(reactor):
@@ -436,15 +401,15 @@ def test_threadPoolStopsAtShutdown(reactor):
     assert not any(thread.is_alive() for thread in pool.threads)
 
 
-def test_resolveLooksUpNamesInAThread(impl, reactor):
+def test_resolveLooksUpNamesInAThread(framework, reactor):
     """resolve('localhost') fires with 127.0.0.1; an unknown name fails with DNSLookupError."""
     results = []
 
     def lookUp():
         good = reactor.resolve("localhost")
         bad = reactor.resolve("nonexistent.invalid")
-        bad.addErrback(lambda f: f.trap(impl.error.DNSLookupError) and "DNSLookupError")
-        impl.defer.gatherResults([good, bad]).addBoth(results.append).addBoth(
+        bad.addErrback(lambda f: f.trap(framework.error.DNSLookupError) and "DNSLookupError")
+        framework.defer.gatherResults([good, bad]).addBoth(results.append).addBoth(
             lambda _: reactor.stop())
 
     reactor.callWhenRunning(lookUp)

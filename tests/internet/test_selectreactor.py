@@ -1,39 +1,15 @@
 """Tests for minitwisted.internet.selectreactor: the reader/writer sets, the waker, dispatch.
 
-Like ``test_base.py``, each test uses a fresh reactor of each framework (``fresh``),
+Like ``test_base.py``, each test uses a fresh reactor of each framework (``framework``),
 with plain socket pairs standing in for transports, so what is tested is the reactor's
 own part: when ``doRead``/``doWrite`` are called and what happens to their results.
 """
 
 import socket
-import types
 
 import pytest
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
-
-
-def _framework(name):
-    if name == "minitwisted":
-        from minitwisted.internet import error, interfaces, main, selectreactor
-        from minitwisted.python import log
-        make = selectreactor.SelectReactor
-    else:
-        from twisted.internet import error, interfaces, main, selectreactor
-        from twisted.python import log
-        make = selectreactor.SelectReactor
-    return types.SimpleNamespace(
-        name=name, make=make, error=error, interfaces=interfaces, main=main, log=log)
-
-
-@pytest.fixture(params=["minitwisted", "twisted"])
-def impl(request):
-    return _framework(request.param)
-
-
-@pytest.fixture
-def reactor(impl):
-    return impl.make()
 
 
 @pytest.fixture
@@ -77,11 +53,11 @@ def spin(reactor, times=3):
         reactor.iterate(0.01)
 
 
-def test_theReactorProvidesItsInterfaces(impl, reactor):
+def test_theReactorProvidesItsInterfaces(framework, reactor):
     """The reactor provides the reactor interfaces it implements, checked with verifyObject."""
     for name in ("IReactorCore", "IReactorTime", "IReactorFDSet", "IReactorTCP",
                  "IReactorUDP", "IReactorThreads"):
-        assert verifyObject(getattr(impl.interfaces, name), reactor)
+        assert verifyObject(getattr(framework.interfaces, name), reactor)
 
 
 def test_readersAndWritersAreListed(reactor, pair):
@@ -133,9 +109,9 @@ def test_doWriteRunsWhileWritable(reactor, pair):
     assert d.calls[:2] == [("doWrite",), ("doWrite",)]
 
 
-def test_returnedReasonDisconnects(impl, reactor, pair):
+def test_returnedReasonDisconnects(framework, reactor, pair):
     """doRead returning CONNECTION_DONE removes the reader and calls connectionLost(ConnectionDone)."""
-    d = Descriptor(pair[0], onRead=lambda data: impl.main.CONNECTION_DONE)
+    d = Descriptor(pair[0], onRead=lambda data: framework.main.CONNECTION_DONE)
     reactor.addReader(d)
     pair[1].send(b"x")
     spin(reactor)
@@ -143,17 +119,17 @@ def test_returnedReasonDisconnects(impl, reactor, pair):
     assert d not in reactor.getReaders()
 
 
-def test_raisingDoReadIsLoggedAndDisconnects(impl, reactor, pair):
+def test_raisingDoReadIsLoggedAndDisconnects(framework, reactor, pair):
     """An exception from doRead is logged and the descriptor gets connectionLost with it."""
     events = []
-    impl.log.addObserver(events.append)
+    framework.log.addObserver(events.append)
     try:
         d = Descriptor(pair[0], onRead=lambda data: 1 / 0)
         reactor.addReader(d)
         pair[1].send(b"x")
         spin(reactor)
     finally:
-        impl.log.removeObserver(events.append)
+        framework.log.removeObserver(events.append)
     assert d.calls == [("doRead", b"x"), ("connectionLost", "ZeroDivisionError")]
     assert [e["failure"].type for e in events if e.get("isError")] == [ZeroDivisionError]
 
@@ -202,10 +178,10 @@ def test_descriptorClosedEarlierInThePassIsNotDispatched(reactor):
             s.close()
 
 
-def test_halfCloseableDescriptorHearsOfReadEOF(impl, reactor, pair):
+def test_halfCloseableDescriptorHearsOfReadEOF(framework, reactor, pair):
     """A half-closeable descriptor gets readConnectionLost, not connectionLost, for a clean EOF."""
 
-    @implementer(impl.interfaces.IHalfCloseableDescriptor)
+    @implementer(framework.interfaces.IHalfCloseableDescriptor)
     class HalfCloseable(Descriptor):
         def readConnectionLost(self, reason):
             self.calls.append(("readConnectionLost", reason.type.__name__))
@@ -213,7 +189,7 @@ def test_halfCloseableDescriptorHearsOfReadEOF(impl, reactor, pair):
         def writeConnectionLost(self, reason):
             pass
 
-    d = HalfCloseable(pair[0], onRead=lambda data: impl.main.CONNECTION_DONE)
+    d = HalfCloseable(pair[0], onRead=lambda data: framework.main.CONNECTION_DONE)
     reactor.addReader(d)
     pair[1].send(b"x")
     spin(reactor)

@@ -20,6 +20,8 @@ import types
 import pytest
 from zope.interface import implementer
 
+from tests.conftest import messages
+
 
 # --- Protocols and factories, built on either framework -----------------------------------
 
@@ -217,19 +219,6 @@ def closedPortNumber():
     number = probe.getsockname()[1]
     probe.close()
     return number
-
-
-@pytest.fixture
-def logged(net):
-    """The log events of the framework under test."""
-    events = []
-    net.log.addObserver(events.append)
-    yield events
-    net.log.removeObserver(events.append)
-
-
-def messages(net, events):
-    return [net.log.textFromEventDict(event) for event in events]
 
 
 

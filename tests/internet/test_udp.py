@@ -11,6 +11,8 @@ import types
 
 import pytest
 
+from tests.conftest import messages
+
 
 def kit(net):
     """The scenario's datagram protocols, made from ``net``'s classes."""
@@ -67,19 +69,6 @@ def closedPortNumber():
     number = probe.getsockname()[1]
     probe.close()
     return number
-
-
-@pytest.fixture
-def logged(net):
-    """The log events of the framework under test."""
-    events = []
-    net.log.addObserver(events.append)
-    yield events
-    net.log.removeObserver(events.append)
-
-
-def messages(net, events):
-    return [net.log.textFromEventDict(event) for event in events]
 
 
 # --- Listening -------------------------------------------------------------------------------
