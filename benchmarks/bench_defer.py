@@ -63,7 +63,6 @@ import cProfile
 import gc
 import importlib
 import json
-import os
 import platform
 import pstats
 import reprlib
@@ -75,6 +74,7 @@ from typing import Any, Awaitable, Callable
 import twisted
 
 import minitwisted
+from _harness import machine_description
 
 CALLBACKS = 10  # (a) and (b): callbacks / errbacks per Deferred
 DEPTH = 10_000  # (c): Deferreds in the ladder
@@ -417,19 +417,6 @@ def load_defer_modules():
         except ImportError as exc:
             sys.exit(f"bench_defer: cannot import {module_name}: {exc}")
     return modules
-
-
-def machine_description():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{platform.platform()}, {cpu}, {os.cpu_count()} CPUs"
 
 
 def environment():
