@@ -287,6 +287,16 @@ def test_echoRoundTrip(net):
     assert pair.server.received == b"hello, world"
 
 
+def test_oneReadTakesUpTo256KiB():
+    """Differs from Twisted: a read takes up to 256 KiB, where Twisted's takes its 64 KiB bufferSize."""
+    from twisted.internet import tcp as ttcp
+
+    from minitwisted.internet import tcp as mtcp
+
+    assert mtcp.Connection.readSize == 256 * 1024
+    assert mtcp.Connection.bufferSize == ttcp.Connection.bufferSize == 64 * 1024
+
+
 def test_writeOfStrRaisesTypeError(net):
     """write() and writeSequence() accept bytes only."""
     pair = connectedPair(kit(net))
