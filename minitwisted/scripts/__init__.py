@@ -1,0 +1,1 @@
+"""Command-line programs: ``minitwistd`` (mirrors ``twisted.scripts``)."""
