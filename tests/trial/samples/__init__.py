@@ -1,0 +1,1 @@
+"""Sample test modules that tests/trial runs under real trial and under ours; pytest skips them."""
