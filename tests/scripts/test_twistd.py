@@ -289,3 +289,35 @@ def test_consoleScriptPrintsItsVersion():
                               timeout=30)
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout == f"minitwistd (the minitwisted daemon) {minitwisted.__version__}\n"
+
+
+def test_umaskAppliesToTheFilesItCreates(tmp_path, processes):
+    """--umask sets the file creation mask: with 027 the pidfile is rw for the owner, r for the group."""
+    write(tmp_path, "chat.tac", CHAT_TAC, "minitwisted")
+    process = twistd("minitwisted", tmp_path, "-n", "--umask", "027", "-y", "chat.tac",
+                     "-l", "chat.log", processes=processes)
+    chat(wait_for(lambda: port_in_log(tmp_path / "chat.log"), what="the port"))
+    assert oct(os.stat(tmp_path / "twistd.pid").st_mode & 0o777) == oct(0o640)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+
+
+def test_reactorOptionChoosesTheReactor(tmp_path, processes):
+    """-r select installs that reactor; an unknown name is refused with the usage text and exit 1."""
+    write(tmp_path, "chat.tac", CHAT_TAC, "minitwisted")
+    process = twistd("minitwisted", tmp_path, "-n", "-r", "select", "-y", "chat.tac",
+                     "-l", "chat.log", processes=processes)
+    chat(wait_for(lambda: port_in_log(tmp_path / "chat.log"), what="the port"))
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+    assert "reactor class: minitwisted.internet.selectreactor.SelectReactor." in (
+        tmp_path / "chat.log").read_text()
+
+    refused = twistd("minitwisted", tmp_path, "-n", "-r", "bogus", "-y", "chat.tac",
+                     processes=processes)
+    out, err = refused.communicate(timeout=30)
+    assert refused.returncode == 1
+    assert out.startswith("Usage: minitwistd [options]")
+    assert out.rstrip().endswith(
+        "minitwistd: The specified reactor cannot be used, failed with error: "
+        "no reactor named 'bogus' (choose from: select)")
