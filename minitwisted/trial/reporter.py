@@ -24,6 +24,8 @@ import linecache
 import time
 import unittest
 
+from minitwisted.trial.unittest import SynchronousTestCase
+
 _TRIAL_DIRS = ("/twisted/trial/", "/minitwisted/trial/")
 _FRAMEWORK_DIRS = ("/twisted/", "/minitwisted/")
 _DEFAULT_TODO = "Test expected to fail"
@@ -140,7 +142,9 @@ class Reporter(unittest.TestResult):
         super().startTest(test)
         if self._startTime is None:
             self._startTime = time.time()
-        if self.logFile is not None:
+        if self.logFile is not None and not isinstance(test, SynchronousTestCase):
+            # minitwisted's TestCases log this line themselves (it reaches test.log
+            # through the runner's log observer); other tests get it from here.
             stamp = time.strftime("%Y-%m-%d %H:%M:%S%z")
             self.logFile.write("%s [-] --> %s <--\n" % (stamp, test.id()))
 

@@ -20,7 +20,8 @@ How a run goes:
 
 Differs from Twisted:
 
-- ``test.log`` gets one ``--> test id <--`` line per test, not the whole Twisted log.
+- ``test.log`` gets the log of the run (what the tests log, and one ``--> test id <--``
+  line per test) in minitwisted's log format.
 - The traceback of a name that does not exist shows this runner's frames.  When even
   its first part is not a module, the error is the standard ``ModuleNotFoundError``
   (trial: ``twisted.python.reflect.ModuleNotFound``), with the same message.
@@ -41,7 +42,7 @@ import time
 import types
 import unittest
 
-from minitwisted.python import usage
+from minitwisted.python import log, usage
 from minitwisted.trial import reporter as reporterModule
 
 
@@ -310,7 +311,17 @@ class TrialRunner:
         with open("test.log", "w") as logFile:
             logFile.write("%s [-] Log opened.\n" % time.strftime("%Y-%m-%d %H:%M:%S%z"))
             result = self.reporterFactory(self.stream, logFile)
-            suite.run(_ExitFirst(result) if self.exitFirst else result)
+            # Everything the tests log goes to test.log, not to the terminal, as in trial.
+            observer = log.FileLogObserver(logFile)
+            hadFallback = log.defaultObserver.emit in log._observers
+            log.defaultObserver.stop()
+            log.addObserver(observer.emit)
+            try:
+                suite.run(_ExitFirst(result) if self.exitFirst else result)
+            finally:
+                log.removeObserver(observer.emit)
+                if hadFallback:
+                    log.defaultObserver.start()
         os.chdir(previous)
         os.remove(self._lockedPath + ".lock")
         result.done()

@@ -34,6 +34,10 @@ Differs from Twisted:
   or ``getDeprecatedModuleAttribute``.
 - ``patch`` returns a small object with ``patch()`` and ``restore()`` rather than a
   ``twisted.python.monkey.MonkeyPatcher``.
+- A logged Failure that has no traceback (``log.err(Failure(ValueError()))``) is
+  reported with a one-frame traceback pointing into this module, because a standard
+  ``TestResult`` (and pytest) needs a traceback; trial prints the bare
+  ``Failure: builtins.ValueError: ...`` line.
 """
 
 import gc

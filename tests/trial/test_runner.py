@@ -263,3 +263,22 @@ def test_consoleScriptRunsTheRunner(tmp_path):
                               timeout=60, cwd=tmp_path)
     assert finished.returncode == 0, finished.stderr
     assert "--reporter" in finished.stdout and "--exitfirst" in finished.stdout
+
+
+def test_log_file_holds_what_the_tests_log(trials, tmp_path):
+    """Errors a minitwisted test logs go to test.log, once per test after its '--> id <--' line."""
+    (tmp_path / "logging_sample.py").write_text(
+        "from minitwisted.python import log\n"
+        "from minitwisted.trial import unittest\n\n\n"
+        "class Logs(unittest.TestCase):\n"
+        "    def test_logs(self):\n"
+        "        log.msg('a plain message')\n"
+        "        log.err(ValueError('caught and logged'))\n"
+        "        self.flushLoggedErrors(ValueError)\n")
+    status, output = trials.ours("logging_sample")
+    assert status == 0, output
+    lines = (tmp_path / "_trial_temp" / "test.log").read_text().splitlines()
+    texts = [line.split(" [-] ", 1)[1] for line in lines if " [-] " in line]
+    assert texts[:4] == ["Log opened.", "--> logging_sample.Logs.test_logs <--",
+                         "a plain message", "Unhandled Error"]
+    assert "ValueError: caught and logged" in "\n".join(lines)
