@@ -80,9 +80,11 @@ maker = EchoMaker()
 '''
 
 
-# Differs from Twisted: minitwistd exits 0 after a clean shutdown on SIGTERM; twistd sends
-# itself the signal again once shut down, so its parent sees it killed by SIGTERM.
-EXIT_ON_SIGTERM = {"minitwisted": 0, "twisted": -signal.SIGTERM}
+# Differs from Twisted: minitwistd exits 0 after a clean shutdown on SIGTERM or SIGINT;
+# twistd sends itself the signal again once shut down, so its parent sees it killed.
+def exit_on(signum, framework):
+    """The exit status after a clean shutdown on ``signum``."""
+    return 0 if framework == "minitwisted" else -signum
 
 
 @pytest.fixture
@@ -155,11 +157,12 @@ def chat(port):
         return received
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 @pytest.mark.parametrize("framework", ["minitwisted", "twisted"])
-def test_tacChatServerServesAndStopsCleanly(framework, tmp_path, processes):
-    """A .tac chat server relays between two clients; SIGTERM stops it, removes the pidfile, logs it.
+def test_tacChatServerServesAndStopsCleanly(framework, signum, tmp_path, processes):
+    """A .tac chat server relays between two clients; a signal stops it, removes the pidfile, logs it.
 
-    Differs from Twisted: the exit status after SIGTERM (``EXIT_ON_SIGTERM``).
+    Differs from Twisted: the exit status after the signal (``exit_on``).
     """
     write(tmp_path, "chat.tac", CHAT_TAC, framework)
     process = twistd(framework, tmp_path, "-n", "-y", "chat.tac", "-l", "chat.log",
@@ -167,11 +170,13 @@ def test_tacChatServerServesAndStopsCleanly(framework, tmp_path, processes):
     port = wait_for(lambda: port_in_log(tmp_path / "chat.log"), what="the port in the log")
     assert (tmp_path / "chat.pid").read_text() == str(process.pid)
     assert chat(port) == b"hello from one\r\n"
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=15) == EXIT_ON_SIGTERM[framework]
+    process.send_signal(signum)
+    assert process.wait(timeout=15) == exit_on(signum, framework)
     assert not (tmp_path / "chat.pid").exists()
     log = (tmp_path / "chat.log").read_text()
-    for line in ("Loading chat.tac...", "Loaded.", "Received SIGTERM, shutting down.",
+    name = signal.Signals(signum).name
+    for line in ("Loading chat.tac...", "Loaded.", f"Received {name}, shutting down.",
+                 "(TCP Port", "Stopping factory <ChatFactory object at",
                  "Main loop terminated.", "Server Shut Down."):
         assert line in log
 
@@ -187,7 +192,7 @@ def test_logMatchesTwistds(tmp_path, processes):
         port = wait_for(lambda: port_in_log(folder / "chat.log"), what="the port in the log")
         chat(port)  # the reactor is running, so its signal handlers are in place
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == EXIT_ON_SIGTERM[framework]
+        assert process.wait(timeout=15) == exit_on(signal.SIGTERM, framework)
         lines = masked((folder / "chat.log").read_text()).splitlines()
         logs[framework] = [line.replace(framework, "FRAMEWORK") for line in lines
                            if not re.match(r"(mini)?twistd .* starting up\.|reactor class:", line)]
@@ -234,7 +239,7 @@ def test_stalePidfileIsReplaced(framework, tmp_path, processes):
     assert pidfile.read_text() == str(process.pid)
     assert f"Removing stale pidfile {pidfile}" in (tmp_path / "chat.log").read_text()
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=15) == EXIT_ON_SIGTERM[framework]
+    assert process.wait(timeout=15) == exit_on(signal.SIGTERM, framework)
 
 
 @pytest.mark.parametrize("framework", ["minitwisted", "twisted"])
@@ -265,6 +270,7 @@ def test_pluginRunsByItsTapname(tmp_path, processes):
         assert client.recv(10) == b"ping"
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0
+    assert not (tmp_path / "twistd.pid").exists()  # --pidfile "" writes none
 
 
 def test_brokenPluginIsSkipped(tmp_path, processes):
