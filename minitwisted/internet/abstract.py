@@ -8,8 +8,9 @@ methods (``pauseProducing`` stops reading).  ``tcp.Connection`` adds the socket 
 The workshop builds a buffered transport in ``notebooks/04_transports.ipynb``.
 Tests: ``tests/internet/test_abstract.py`` (and, over real sockets, ``test_tcp.py``).
 
-How a write travels: ``write`` appends to ``_buffer`` and asks the reactor to flush
-this descriptor before it next waits (``_requestFlush``).  The flush calls ``_send``,
+How a write travels: ``write`` appends to ``_buffer`` and puts the descriptor on the
+reactor's flush list (``reactor._flushes``), once, so that the reactor calls ``_flush``
+before it next waits.  ``_flush`` calls ``_send``,
 which sends what the kernel takes at once; if bytes are left (the kernel's buffer is
 full), the descriptor becomes a writer and ``doWrite`` sends the rest when the socket
 is writable again.  When the buffer is empty, ``doWrite`` finishes what was waiting for
@@ -110,7 +111,8 @@ class FileDescriptor:
         self._buffer.append(data)
         self._bufferLen += len(data)
         if not self._flushRequested:
-            # Inline _requestFlush: this is the hot path of every echo (bench_echo.py).
+            # Queued directly, with no helper call: this is the hot path of every echo
+            # (benchmarks/bench_echo.py).
             self._flushRequested = True
             self.reactor._flushes.append(self)
         if self.streamingProducer and self._bufferLen > self.bufferSize and not self.producerPaused:
