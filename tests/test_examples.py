@@ -27,7 +27,7 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NAMES = ["echo_server", "echo_client", "chat_server", "udp_echo_server", "udp_echo_client",
-         "kv_server"]
+         "kv_server", "db_line_server", "irc_server", "irc_bot"]
 IMPLS = ["twisted", "minitwisted"]  # the oracle first: its output is checked first
 TIMEOUT = 10  # seconds; only a guard against hangs, never asserted on
 
@@ -328,3 +328,163 @@ def test_kvServerAnswersBadLinesWithAnErrorAndKeepsTheConnection(examples, start
         "OK",
         "VALUE 1",
     ], []))
+
+
+# --- Database-backed notes ---------------------------------------------------------------
+
+
+def readUntilEnd(client):
+    """Read a LIST answer: ROW lines up to and including END."""
+    lines = [client.readLine()]
+    while lines[-1] != "END" and not lines[-1].startswith("ERROR"):
+        lines.append(client.readLine())
+    return lines
+
+
+def test_dbLineServerStoresRowsThatEveryClientLists(examples, startServer):
+    """The database server adds rows through its connection pool; any client lists them in order."""
+    def scenario(folder):
+        server = startServer(folder, "db_line_server")
+        first, second = LineClient(server.port), LineClient(server.port)
+        answers = [second.ask("LIST"), first.ask("ADD buy milk"),
+                   first.ask("ADD  call mum "), first.ask("ADD buy milk")]
+        second.send("LIST")
+        answers.append(readUntilEnd(second))
+        first.close()
+        second.close()
+        return answers, stopCleanly(server)
+
+    sideBySide(examples, scenario, (
+        ["END", "ADDED 1", "ADDED 2", "ADDED 3",
+         ["ROW 1 buy milk", "ROW 2  call mum ", "ROW 3 buy milk", "END"]],
+        []))
+
+
+def test_dbLineServerAnswersPipelinedCommandsInOrder(examples, startServer):
+    """Commands sent together are answered in order, and a LIST sees the ADDs before it."""
+    def scenario(folder):
+        server = startServer(folder, "db_line_server")
+        client = LineClient(server.port)
+        client.sock.sendall(b"".join(line + b"\r\n" for line in [
+            b"ADD one", b"ADD two", b"LIST", b"ADD three", b"LIST"]))
+        answers = [client.readLine(), client.readLine(), readUntilEnd(client),
+                   client.readLine(), readUntilEnd(client)]
+        client.close()
+        return answers, stopCleanly(server)
+
+    sideBySide(examples, scenario, (
+        ["ADDED 1", "ADDED 2", ["ROW 1 one", "ROW 2 two", "END"], "ADDED 3",
+         ["ROW 1 one", "ROW 2 two", "ROW 3 three", "END"]],
+        []))
+
+
+def test_dbLineServerAnswersBadLinesWithAnErrorAndKeepsTheConnection(examples, startServer):
+    """The database server answers each malformed line with ERROR and goes on serving."""
+    def scenario(folder):
+        server = startServer(folder, "db_line_server")
+        client = LineClient(server.port)
+        answers = [client.ask(line) for line in [
+            "FLY away", "ADD", "ADD ", "LIST all", "", b"ADD \xff", "add x", "ADD x", "LIST"]]
+        answers.append(client.readLine())
+        client.close()
+        return answers, stopCleanly(server)
+
+    sideBySide(examples, scenario, ([
+        "ERROR unknown command: FLY",
+        "ERROR usage: ADD text",
+        "ERROR usage: ADD text",
+        "ERROR usage: LIST",
+        "ERROR empty command",
+        "ERROR line is not UTF-8",
+        "ERROR unknown command: add",
+        "ADDED 1",
+        "ROW 1 x",
+        "END",
+    ], []))
+
+
+# --- IRC ---------------------------------------------------------------------------------
+#
+# irc_server.py uses minitwisted's own IRC server, which real Twisted lacks, so both
+# runs use the server as written; only the bot runs renamed on Twisted.
+
+
+class BotProcess(Server):
+    """The example bot in a subprocess, started with a port, its stdout readable line by line."""
+
+    def __init__(self, script, port, stderrPath):
+        self.script = script
+        self.stderrPath = stderrPath
+        with open(stderrPath, "w") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-u", str(script), str(port)],
+                stdout=subprocess.PIPE, stderr=stderr, text=True)
+        self.lines = queue.Queue()
+        self.reader = threading.Thread(target=self._readAll, daemon=True)
+        self.reader.start()
+
+
+def readUntil(client, fragment):
+    """Read lines from client until one contains fragment; return that line."""
+    while fragment not in (line := client.readLine()):
+        assert line, f"the connection closed before {fragment!r}"
+    return line
+
+
+def test_ircBotJoinsAndAnswersHello(examples, startServer, tmp_path):
+    """The bot signs on to the example server, joins #workshop and greets "!hello"."""
+    def scenario(folder):
+        server = startServer(examples["minitwisted"], "irc_server")
+        bot = BotProcess(folder / "irc_bot.py", server.port, tmp_path / f"{folder.name}-bot.err")
+        try:
+            seen = [bot.nextLine() for _ in range(3)]  # connected, signed on, joined
+            tester = LineClient(server.port)
+            tester.send("NICK tester")
+            tester.send("USER tester 0 * :Tester")
+            readUntil(tester, " 004 ")
+            tester.send("JOIN #workshop")
+            seen.append(readUntil(tester, " 353 "))
+            tester.send("PRIVMSG #workshop :!hello")
+            seen.append(readUntil(tester, "PRIVMSG"))
+            tester.send("PRIVMSG minibot :!hello")
+            seen.append(readUntil(tester, "PRIVMSG"))
+            seen += [bot.nextLine(), bot.nextLine()]
+            tester.close()
+            stopCleanly(server)  # the bot sees the connection close, and exits
+            seen.append(bot.nextLine())
+            bot.process.wait(timeout=TIMEOUT)  # exiting on its own, not by stop()'s SIGTERM
+            rest, returncode, stderr = bot.stop()
+            assert (returncode, stderr) == (0, ""), f"the bot failed:\n{stderr}"
+            return seen + rest
+        finally:
+            if bot.process.poll() is None:
+                bot.process.kill()
+                bot.process.wait()
+
+    sideBySide(examples, scenario, [
+        "connected",
+        "signed on as minibot",
+        "joined #workshop",
+        ":irc.minitwisted.test 353 tester = #workshop :minibot tester",
+        ":minibot!minibot@127.0.0.1 PRIVMSG #workshop :Hello, tester!",
+        ":minibot!minibot@127.0.0.1 PRIVMSG tester :Hello, tester!",
+        "greeted tester in #workshop",
+        "greeted tester in tester",
+        "disconnected",
+    ])
+
+
+def test_ircServerSignsOnAPlainSocketClient(examples, startServer):
+    """The example server welcomes a plain-socket client and answers PING."""
+    server = startServer(examples["minitwisted"], "irc_server")
+    client = LineClient(server.port)
+    client.send("NICK sock")
+    client.send("USER sock 0 * :Socket")
+    first = client.readLine()
+    client.send("PING :token")
+    pong = readUntil(client, "PONG")
+    client.close()
+    assert stopCleanly(server) == []
+    assert (first, pong) == (
+        ":irc.minitwisted.test 001 sock :Welcome to the minitwisted IRC network sock!sock@127.0.0.1",
+        ":irc.minitwisted.test PONG irc.minitwisted.test :token")

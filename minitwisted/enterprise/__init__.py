@@ -1,0 +1,1 @@
+"""Database access without blocking the reactor: mirrors ``twisted.enterprise``."""

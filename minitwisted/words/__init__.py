@@ -1,0 +1,4 @@
+"""Chat protocols: an IRC client, and a small IRC server written for the workshop.
+
+Mirrors ``twisted.words``.
+"""

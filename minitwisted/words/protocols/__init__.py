@@ -1,0 +1,4 @@
+"""Chat protocols.
+
+Mirrors ``twisted.words.protocols``.
+"""
