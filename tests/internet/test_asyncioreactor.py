@@ -536,3 +536,25 @@ def test_installMakesItTheGlobalReactor(tmp_path):
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "ran AsyncioSelectorReactor\n"
+
+
+def test_asyncDefUsingBothRunsWhicheverLoopDrives(loop):
+    """An async def mixing a Future and a Deferred runs driven by asyncio and driven by the reactor.
+
+    Each driver awaits the other's kind of value through a bridge: asyncio awaits
+    ``d.asFuture(loop)``, a coroutine the reactor drives awaits ``Deferred.fromFuture(f)``.
+    """
+    reactor = AsyncioSelectorReactor(loop)
+
+    async def drivenByAsyncio():
+        first = await asyncio.sleep(0.01, result=20)
+        second = await task.deferLater(reactor, 0.01, lambda: 22).asFuture(loop)
+        return first + second
+
+    async def drivenByTheReactor():
+        first = await defer.Deferred.fromFuture(loop.create_task(asyncio.sleep(0.01, result=20)))
+        second = await task.deferLater(reactor, 0.01, lambda: 22)
+        return first + second
+
+    assert loop.run_until_complete(drivenByAsyncio()) == 42
+    assert runUntil(reactor, defer.Deferred.fromCoroutine(drivenByTheReactor())) == 42
