@@ -14,6 +14,7 @@ started gets SIGTERM (then SIGKILL if needed) in a fixture, even when a test fai
 """
 
 import ast
+import http.client
 import queue
 import re
 import signal
@@ -27,7 +28,8 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NAMES = ["echo_server", "echo_client", "chat_server", "udp_echo_server", "udp_echo_client",
-         "kv_server", "db_line_server", "irc_server", "irc_bot"]
+         "kv_server", "db_line_server", "irc_server", "irc_bot",
+         "web_app", "web_client", "web_60_seconds"]
 IMPLS = ["twisted", "minitwisted"]  # the oracle first: its output is checked first
 TIMEOUT = 10  # seconds; only a guard against hangs, never asserted on
 
@@ -168,7 +170,8 @@ def sideBySide(examples, scenario, expected):
 def test_exampleDocstringNamesItsNotebookAndHowToRunIt(name):
     """Each example opens with a docstring naming its notebook and the command that runs it."""
     docstring = ast.get_docstring(ast.parse((EXAMPLES / f"{name}.py").read_text()))
-    notebook = ("04_transports" if "echo" in name else "05_protocols_and_factories")
+    notebook = ("04_transports" if "echo" in name else "07_deployment" if name.startswith("web")
+                else "05_protocols_and_factories")
     assert f"notebooks/{notebook}.ipynb" in docstring
     assert f"python examples/{name}.py " in docstring
 
@@ -488,3 +491,139 @@ def test_ircServerSignsOnAPlainSocketClient(examples, startServer):
     assert (first, pong) == (
         ":irc.minitwisted.test 001 sock :Welcome to the minitwisted IRC network sock!sock@127.0.0.1",
         ":irc.minitwisted.test PONG irc.minitwisted.test :token")
+
+
+# --- Web ---------------------------------------------------------------------------------
+
+
+def httpRequest(port, path, method="GET", body=None, headers=None):
+    """Send one request with http.client; return (status, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    try:
+        connection.request(method, path, body, headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def readLog(path):
+    """The lines of an access log, with each [date] replaced by [DATE]."""
+    return [re.sub(r"\[[^\]]*\]", "[DATE]", line)
+            for line in Path(path).read_text().splitlines()]
+
+
+def readLogPath(server, name):
+    """Read the server's "<name>: PATH" line and return PATH."""
+    line = server.nextLine()
+    assert line.startswith(name + ": "), line
+    return line.removeprefix(name + ": ")
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_webAppServesItsPagesAndLogsEachRequest(examples, startServer):
+    """The web app answers its static, dynamic, form and slow pages and logs each request."""
+    def scenario(folder):
+        server = startServer(folder, "web_app")
+        accessLog = readLogPath(server, "access log")
+        answers = [
+            httpRequest(server.port, "/hello?name=bob"),
+            httpRequest(server.port, "/hello"),
+            httpRequest(server.port, "/form", "POST", b"colour=%3Cred%3E", FORM),
+            httpRequest(server.port, "/slow"),
+        ]
+        status, body = httpRequest(server.port, "/files/web_client.py")
+        # The renamed copy is shorter than ours: compare with the file actually served.
+        answers.append((status, body == (folder / "web_client.py").read_bytes()))
+        rest = stopCleanly(server)
+        return answers, rest, [entry.replace(" %d " % len(body), " SIZE ")
+                               for entry in readLog(accessLog)]
+
+    line = '"127.0.0.1" - - [DATE] "%s" %s "-" "-"'
+    sideBySide(examples, scenario, (
+        [(200, b"Hello, bob!"), (200, b"Hello, stranger!"),
+         (200, b"<html><body>You chose &lt;red&gt;.</body></html>"),
+         (200, b"Sorry to keep you waiting."), (200, True)],
+        [],
+        [line % ("GET /hello?name=bob HTTP/1.1", "200 11"),
+         line % ("GET /hello HTTP/1.1", "200 16"),
+         line % ("POST /form HTTP/1.1", "200 48"),
+         line % ("GET /slow HTTP/1.1", "200 26"),
+         line % ("GET /files/web_client.py HTTP/1.1", "200 SIZE")]))
+
+
+def test_webClientPrintsStatusAndBody(examples, startServer):
+    """The web client fetches a page of the web app and prints its status line and body."""
+    def scenario(folder):
+        server = startServer(folder, "web_app")
+        outputs = []
+        for path, text in [("/hello?name=alice", "Hello, alice!\n"),
+                           ("/nowhere", "No Such Resource")]:
+            done = subprocess.run(
+                # Twisted 26.10's readBody warns about its own Agent's response transport.
+                [sys.executable, "-W", "ignore::DeprecationWarning", str(folder / "web_client.py"),
+                 f"http://127.0.0.1:{server.port}{path}"],
+                capture_output=True, text=True, timeout=TIMEOUT)
+            assert (done.returncode, done.stderr) == (0, ""), done.stderr
+            # The two 404 pages are laid out differently: look for their title only.
+            status, body = done.stdout.split("\n", 1)
+            outputs.append((status, text in body))
+        stopCleanly(server)
+        return outputs
+
+    sideBySide(examples, scenario, [("200 OK", True), ("404 Not Found", True)])
+
+
+def test_web60SecondsAnswersEachSection(examples, startServer):
+    """Each tutorial section answers as it should; errors and hang-ups show on the server."""
+    def scenario(folder):
+        server = startServer(folder, "web_60_seconds")
+        accessLog = readLogPath(server, "access log")
+        errorLog = readLogPath(server, "error log")
+        port = server.port
+        status, body = httpRequest(port, "/static/web_60_seconds.py")
+        answers = [(status, body == (folder / "web_60_seconds.py").read_bytes())]
+        answers += [httpRequest(port, path) for path in [
+            "/counter", "/counter", "/calendar", "/calendar/2024", "/calendar/1900",
+            "/pay", "/delayed"]]
+        answers.append(httpRequest(port, "/calendar/soon")[0])
+        answers.append(httpRequest(port, "/form", "POST", b"the-field=hi", FORM))
+        answers.append(httpRequest(port, "/broken"))
+        serverLines = [server.nextLine()]
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"GET /interrupted HTTP/1.1\r\nHost: x\r\n\r\n")
+        serverLines.append(server.nextLine())
+        rest = stopCleanly(server)
+        tracebackLogged = "ValueError: this page is broken" in Path(errorLog).read_text()
+        size = (folder / "web_60_seconds.py").stat().st_size
+        return answers, serverLines + rest, tracebackLogged, [
+            entry.replace(" %d " % size, " SIZE ") for entry in readLog(accessLog)]
+
+    def page(text):
+        return b"<html><body>%s</body></html>" % text
+
+    bodies = [b"This page has been viewed 1 times.", b"This page has been viewed 2 times.",
+              b"Add a year to the URL: /calendar/2026", b"2024 is a leap year.",
+              b"1900 is not a leap year.", b"Please pay first.", b"Sorry to keep you waiting."]
+    paths = ["/counter", "/counter", "/calendar", "/calendar/2024", "/calendar/1900", "/pay",
+             "/delayed"]
+    notFound = (b"<!DOCTYPE html>\n<html><head><title>404 - No such year</title></head><body>"
+                b"<h1>No such year</h1><p>Years are numbers.</p></body></html>")
+    failed = (b"<html><head><title>Processing Failed</title></head><body>"
+              b"<b>Processing Failed</b></body></html>")
+    line = '"127.0.0.1" - - [DATE] "%s %s HTTP/1.1" %s %s "-" "-"'
+    sideBySide(examples, scenario, (
+        [(200, True)] + [(402 if path == "/pay" else 200, page(body))
+                         for path, body in zip(paths, bodies)]
+        + [404, (200, page(b"You submitted: hi")), (500, failed)],
+        ["logged error: ValueError: this page is broken",
+         "interrupted: the client left, the answer was cancelled"],
+        True,
+        [line % ("GET", "/static/web_60_seconds.py", 200, "SIZE")]
+        + [line % ("GET", path, 402 if path == "/pay" else 200, len(page(body)))
+           for path, body in zip(paths, bodies)]
+        + [line % ("GET", "/calendar/soon", 404, len(notFound)),
+           line % ("POST", "/form", 200, len(page(b"You submitted: hi"))),
+           line % ("GET", "/broken", 500, len(failed))]))
