@@ -1,8 +1,9 @@
 """Tests for minitwisted.internet.base: DelayedCall, timers, system events, run/stop/crash, threads.
 
-Each test builds a fresh, uninstalled ``SelectReactor`` of each framework (the
-``framework`` fixture of ``tests/conftest.py``), so a test may run and stop it without
-touching the global reactors.  Tests that pin a deliberate difference
+Each test builds a fresh, uninstalled reactor (the ``reactor`` fixture): minitwisted's
+``SelectReactor``, minitwisted's ``AsyncioSelectorReactor`` on a new event loop, and
+Twisted's ``SelectReactor``, so a test may run and stop it without touching the global
+reactors, and the asyncio reactor passes the same tests as the default one.  Tests that pin a deliberate difference
 say so and show Twisted's behaviour next to ours.
 """
 
@@ -13,9 +14,35 @@ import sys
 import threading
 import time
 
+import asyncio
+import types
+
 import pytest
 
 from minitwisted.internet import base
+
+
+@pytest.fixture(params=["minitwisted", "minitwisted-asyncio", "twisted"])
+def framework(request):
+    """minitwisted with its default reactor, minitwisted with its asyncio reactor, then Twisted.
+
+    The asyncio-driven reactor must pass the same tests as the default one, so every
+    test here runs on it too (``reactor`` builds one on a new event loop).
+    """
+    from tests.conftest import _namespace
+
+    if request.param != "minitwisted-asyncio":
+        return _namespace(request.param)
+    from minitwisted.internet.asyncioreactor import AsyncioSelectorReactor
+
+    def makeReactor():
+        loop = asyncio.new_event_loop()
+        request.addfinalizer(loop.close)
+        return AsyncioSelectorReactor(loop)
+
+    namespace = _namespace("minitwisted")
+    namespace.selectreactor = types.SimpleNamespace(SelectReactor=makeReactor)
+    return namespace
 
 
 @pytest.fixture
