@@ -3,8 +3,8 @@
 Each test builds a fresh, uninstalled reactor (the ``reactor`` fixture): minitwisted's
 ``SelectReactor``, minitwisted's ``AsyncioSelectorReactor`` on a new event loop, and
 Twisted's ``SelectReactor``, so a test may run and stop it without touching the global
-reactors, and the asyncio reactor passes the same tests as the default one.  Tests that pin a deliberate difference
-say so and show Twisted's behaviour next to ours.
+reactors, and the asyncio reactor passes the same tests as the default one.  Tests that
+pin a deliberate difference say so and show Twisted's behaviour next to ours.
 """
 
 import re
