@@ -38,6 +38,29 @@ class SpinTimeout(AssertionError):
     """The reactor ran for the whole timeout and the awaited Deferred never fired."""
 
 
+def spinReactor(reactor, d, timeout=10.0):
+    """Run ``reactor`` until the Deferred ``d`` fires; return its result or raise its exception."""
+    box = []
+
+    def done(result):
+        box.append(result)
+        if reactor.running:
+            reactor.crash()
+
+    d.addBoth(done)
+    if not box:
+        guard = reactor.callLater(timeout, reactor.crash)
+        reactor.run(installSignalHandlers=False)
+        if guard.active():
+            guard.cancel()
+    if not box:
+        raise SpinTimeout(f"nothing happened within {timeout} s")
+    result = box[0]
+    if hasattr(result, "raiseException"):  # a Failure, of either framework
+        result.raiseException()
+    return result
+
+
 def _namespace(name):
     if name == "minitwisted":
         from minitwisted.internet import (
@@ -52,25 +75,7 @@ def _namespace(name):
 
     def spin(d, timeout=10.0):
         """Run the reactor until ``d`` fires; return its result or raise its exception."""
-        box = []
-
-        def done(result):
-            box.append(result)
-            if reactor.running:
-                reactor.crash()
-
-        d.addBoth(done)
-        if not box:
-            guard = reactor.callLater(timeout, reactor.crash)
-            reactor.run(installSignalHandlers=False)
-            if guard.active():
-                guard.cancel()
-        if not box:
-            raise SpinTimeout(f"nothing happened within {timeout} s")
-        result = box[0]
-        if isinstance(result, failure.Failure):
-            result.raiseException()
-        return result
+        return spinReactor(reactor, d, timeout)
 
     def cleanUp():
         for selectable in reactor.removeAll():

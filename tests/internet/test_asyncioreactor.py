@@ -20,6 +20,7 @@ from minitwisted.internet import defer, error, interfaces, protocol, task
 from minitwisted.internet.asyncioreactor import AsyncioSelectorReactor
 from minitwisted.internet.selectreactor import SelectReactor
 from minitwisted.python import log
+from tests.conftest import spinReactor
 
 
 @pytest.fixture(params=["asyncio", "select"])
@@ -48,23 +49,7 @@ def loop():
 
 def runUntil(reactor, d, timeout=10.0):
     """Run ``reactor`` until ``d`` fires; return its result or raise its exception."""
-    box = []
-
-    def done(result):
-        box.append(result)
-        reactor.crash()
-
-    d.addBoth(done)
-    if not box:
-        guard = reactor.callLater(timeout, reactor.crash)
-        reactor.run(installSignalHandlers=False)
-        if guard.active():
-            guard.cancel()
-    assert box, "the reactor ran for %s seconds and the Deferred never fired" % timeout
-    result = box[0]
-    if hasattr(result, "raiseException"):
-        result.raiseException()
-    return result
+    return spinReactor(reactor, d, timeout)
 
 
 class Echo(protocol.Protocol):
