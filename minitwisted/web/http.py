@@ -17,11 +17,14 @@ Limits, as Twisted's: a request line or header line longer than ``MAX_LENGTH`` c
 the connection without an answer; more than ``totalHeadersSize`` bytes of request and
 header lines, or more than ``maxHeaders`` headers, gets ``400 Bad Request`` and a close;
 a client quiet for ``timeOut`` seconds while no request is running is disconnected.
+One limit is ours: a body longer than ``maxBodySize`` (64 MiB by default), announced by
+Content-Length or reached by its chunks, gets ``413 Request Entity Too Large`` and a close.
 
 Differs from Twisted:
 
 - The body is kept in memory (``io.BytesIO``); Twisted moves a body over 100 KB to a
-  temporary file.  Neither has a limit on the body's size.
+  temporary file.  Because it is in memory, its size is limited (``maxBodySize``);
+  Twisted has no limit.
 - A timed-out client is closed with ``loseConnection`` only; Twisted also aborts it
   if it is still there 15 seconds later.
 - No HTTP/2, no producers for the response body (``registerProducer``), no cookies.
@@ -251,6 +254,10 @@ class _BadRequest(Exception):
     """The request can't be parsed: answer 400 and close."""
 
 
+class _BodyTooLarge(Exception):
+    """The request's body is (or would be) larger than ``HTTPChannel.maxBodySize``."""
+
+
 class _LineTooLong(Exception):
     """A line is longer than MAX_LENGTH: close without an answer, as Twisted's LineReceiver."""
 
@@ -269,6 +276,7 @@ class HTTPChannel(protocol.Protocol, TimeoutMixin):
     MAX_LENGTH = 16384
     maxHeaders = 500
     totalHeadersSize = 16384
+    maxBodySize = 64 * 2**20  # bodies are kept in memory, so their size is limited
 
     def __init__(self):
         self._buffer = b""
@@ -296,6 +304,9 @@ class HTTPChannel(protocol.Protocol, TimeoutMixin):
                 pass
         except _BadRequest:
             self.transport.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+            self._close()
+        except _BodyTooLarge:
+            self.transport.write(b"HTTP/1.1 413 Request Entity Too Large\r\n\r\n")
             self._close()
         except _LineTooLong:
             self._close()
@@ -377,6 +388,8 @@ class HTTPChannel(protocol.Protocol, TimeoutMixin):
             if len(lengths) != 1 or not lengths[0].isdigit():
                 raise _BadRequest()
             length = int(lengths[0])
+            if length > self.maxBodySize:
+                raise _BodyTooLarge()  # refused before a byte of it is read
             if length and len(self._buffer) == offset:
                 self._maybeContinue(expectsContinue, offset)
             if len(self._buffer) - offset < length:
@@ -406,6 +419,8 @@ class HTTPChannel(protocol.Protocol, TimeoutMixin):
                 raise _BadRequest()
             if size == 0:
                 break
+            if sum(map(len, pieces)) + size > self.maxBodySize:
+                raise _BodyTooLarge()
             if len(self._buffer) < offset + size + 2:
                 return None
             if self._buffer[offset + size:offset + size + 2] != b"\r\n":

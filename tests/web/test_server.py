@@ -228,6 +228,27 @@ def test_twistedAgentGetsTheAnswer(mini, serve):
     assert done.stdout == b"200 part1 part2\n", done.stderr
 
 
+def test_bodyOverMaxBodySizeGets413AndOthersAreServed(mini, serve, monkeypatch):
+    """Differs from Twisted: a body over maxBodySize (declared or chunked) gets 413 and a close."""
+    from minitwisted.web import http as mhttp
+    monkeypatch.setattr(mhttp.HTTPChannel, "maxBodySize", 1000)
+    port = serve(mini, tree(mini))
+
+    def clients():
+        declared = rawExchange(port, b"POST /form HTTP/1.1\r\nHost: x\r\n"
+                                     b"Content-Length: 5000\r\n\r\n")
+        chunked = rawExchange(port, b"POST /form HTTP/1.1\r\nHost: x\r\n"
+                                    b"Transfer-Encoding: chunked\r\n\r\n"
+                                    + b"200\r\n" + b"x" * 512 + b"\r\n"
+                                    + b"200\r\n" + b"x" * 512 + b"\r\n0\r\n\r\n")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/hello")
+        return declared, chunked, conn.getresponse().read()
+
+    tooLarge = b"HTTP/1.1 413 Request Entity Too Large\r\n\r\n"
+    assert inThread(mini, clients) == (tooLarge, tooLarge, b"hello world")
+
+
 def test_bodyIsKeptInMemory(mini, serve):
     """Differs from Twisted: request.content is an io.BytesIO even for a large body."""
     import io
