@@ -1,4 +1,4 @@
-"""``python -m workshop``: the kit's commands (``lab``, ``check``, ``agenda``)."""
+"""``python -m workshop``: the kit's commands (``lab``, ``check``, ``agenda``, ``diagrams``)."""
 
 import argparse
 import os
@@ -23,6 +23,8 @@ def main(argv=None):
                          help="only print the address")
     sub.add_parser("check", help="check that the kit is set up and working")
     sub.add_parser("agenda", help="print the agenda as the README's markdown table")
+    diagrams_parser = sub.add_parser("diagrams", help="write every diagram as SVG and PNG")
+    diagrams_parser.add_argument("outdir", help="the folder to write them into")
     args, extra = parser.parse_known_args(argv)
 
     if args.command == "lab":
@@ -33,6 +35,12 @@ def main(argv=None):
         results = check.run_checks()
         print(check.report(results))
         return 0 if all(r.ok for r in results) else 1
+    if args.command == "diagrams":
+        from workshop import diagrams  # imported here: matplotlib is slow to load for the others
+
+        for path in diagrams.write_all(args.outdir):
+            print(path)
+        return 0
     print(agenda.markdown_table())
     return 0
 
