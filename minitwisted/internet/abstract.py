@@ -5,6 +5,7 @@ Mirrors ``twisted.internet.abstract.FileDescriptor`` (Twisted 26.10): ``write``,
 ``unregisterProducer``, the ``connected``/``disconnecting``/``disconnected`` flags,
 ``startReading``/``stopReading``/``startWriting``/``stopWriting``, and the push-producer
 methods (``pauseProducing`` stops reading).  ``tcp.Connection`` adds the socket calls.
+``isIPAddress`` and ``isIPv6Address`` tell an IP literal from a host name, as Twisted's do.
 The workshop builds a buffered transport in ``notebooks/04_transports.ipynb``.
 Tests: ``tests/internet/test_abstract.py`` (and, over real sockets, ``test_tcp.py``).
 
@@ -27,6 +28,8 @@ in ``dataReceived`` is sent here, while Twisted closes before its next pass and 
 (``test_tcp.py::test_replyToDataThatArrivedWithTheEOF``).
 """
 
+import socket
+
 from zope.interface import implementer
 
 from minitwisted.internet import main
@@ -39,6 +42,22 @@ from minitwisted.internet.interfaces import (
     ITransport,
 )
 from minitwisted.python.failure import Failure
+
+
+def isIPAddress(addr, family=socket.AF_INET):
+    """True if ``addr`` is a literal IP address of ``family`` (IPv4 by default), not a name."""
+    if family == socket.AF_INET6:
+        addr = addr.split("%", 1)[0]  # a scope ID ("fe80::1%eth0") is not part of the address
+    try:
+        socket.inet_pton(family, addr)
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
+
+
+def isIPv6Address(addr):
+    """True if ``addr`` is a literal IPv6 address such as ``::1`` or ``fe80::1%eth0``."""
+    return isIPAddress(addr, socket.AF_INET6)
 
 
 def _globalReactor():

@@ -32,6 +32,7 @@ import socket
 from zope.interface import directlyProvides, implementer
 
 from minitwisted.internet import defer, error
+from minitwisted.internet.abstract import isIPv6Address
 from minitwisted.internet.interfaces import (
     IHalfCloseableProtocol,
     ILoggingContext,
@@ -208,15 +209,6 @@ def _deferToThread(f, *args, **kwargs):
     return threads.deferToThread(f, *args, **kwargs)
 
 
-def _isIPv6Address(host):
-    """Return True if ``host`` is an IPv6 literal such as ``'::1'``."""
-    try:
-        socket.inet_pton(socket.AF_INET6, host.split("%")[0])  # drop a "%eth0" scope
-    except (OSError, ValueError):
-        return False
-    return True
-
-
 @implementer(IStreamClientEndpoint)
 class TCP6ClientEndpoint:
     """Connect over IPv6 TCP to ``host:port``; a host name is looked up first (AAAA).
@@ -237,7 +229,7 @@ class TCP6ClientEndpoint:
 
     def connect(self, protocolFactory):
         """Connect (after a lookup if needed); return a Deferred firing with the protocol."""
-        if _isIPv6Address(self._host):
+        if isIPv6Address(self._host):
             return self._resolvedHostConnect(self._host, protocolFactory)
         # getaddrinfo blocks, so it runs in a thread; its first result's address is used.
         d = self._deferToThread(self._getaddrinfo, self._host, 0, socket.AF_INET6)

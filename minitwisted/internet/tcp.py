@@ -33,6 +33,7 @@ import struct
 from zope.interface import implementer
 
 from minitwisted.internet import abstract, error, main
+from minitwisted.internet.abstract import isIPAddress, isIPv6Address
 from minitwisted.internet.defer import Deferred
 from minitwisted.internet.address import IPv4Address, IPv6Address, _fromSocketAddress
 from minitwisted.internet.interfaces import (
@@ -47,22 +48,6 @@ from minitwisted.python import log
 from minitwisted.python.failure import Failure
 
 _WOULD_BLOCK_CONNECT = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY}
-
-
-def _isIPv6(host):
-    try:
-        socket.inet_pton(socket.AF_INET6, host)
-    except (OSError, ValueError, TypeError):
-        return False
-    return True
-
-
-def _isIPv4(host):
-    try:
-        socket.inet_pton(socket.AF_INET, host)
-    except (OSError, ValueError, TypeError):
-        return False
-    return True
 
 
 def _logPrefixOf(obj):
@@ -231,7 +216,7 @@ class Client(Connection):
     def __init__(self, host, port, bindAddress, connector, reactor):
         self.connector = connector
         self.addr = (host, port)
-        family = socket.AF_INET6 if _isIPv6(host) else socket.AF_INET
+        family = socket.AF_INET6 if isIPv6Address(host) else socket.AF_INET
         skt = socket.socket(family, socket.SOCK_STREAM)
         super().__init__(skt, None, reactor)
         self._family = family
@@ -253,7 +238,7 @@ class Client(Connection):
 
     def _resolveAddress(self):
         host = self.addr[0]
-        if _isIPv4(host) or _isIPv6(host):
+        if isIPAddress(host) or isIPv6Address(host):
             self._setRealAddress(host)
         else:
             # Name lookup blocks, so it runs in the reactor's thread pool.
@@ -359,7 +344,7 @@ class Port:
         self.backlog = backlog
         self.interface = interface
         self.reactor = reactor if reactor is not None else abstract._globalReactor()
-        self._family = socket.AF_INET6 if _isIPv6(interface) else socket.AF_INET
+        self._family = socket.AF_INET6 if isIPv6Address(interface) else socket.AF_INET
 
     def __repr__(self):
         if self._realPortNumber is not None:
@@ -559,6 +544,6 @@ class Connector:
 
     def getDestination(self):
         """The address we connect to."""
-        if _isIPv6(self.host):
+        if isIPv6Address(self.host):
             return IPv6Address("TCP", self.host, self.port)
         return IPv4Address("TCP", self.host, self.port)

@@ -28,7 +28,6 @@ Differs from Twisted:
   ``lines``, so it records the last line it sent instead.
 """
 
-import socket
 from io import BytesIO
 
 from zope.interface import implementer
@@ -36,6 +35,7 @@ from zope.interface import implementer
 from minitwisted.internet import error, protocol
 from minitwisted.internet.address import IPv4Address, IPv6Address
 from minitwisted.internet.defer import Deferred
+from minitwisted.internet.abstract import isIPv6Address
 from minitwisted.internet.interfaces import (
     IConnector,
     IConsumer,
@@ -67,16 +67,6 @@ __all__ = [
     "NonStreamingProducer",
     "waitUntilAllDisconnected",
 ]
-
-
-def _isIPv6Address(text):
-    """True if ``text`` is an IPv6 literal such as ``::1`` or ``fe80::1%eth0``."""
-    host = text.split("%", 1)[0]  # a scope ID ("%eth0") is not part of the address
-    try:
-        socket.inet_pton(socket.AF_INET6, host)
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 # --- Transports -------------------------------------------------------------------------------
@@ -503,14 +493,14 @@ class MemoryReactor:
     def listenTCP(self, port, factory, backlog=50, interface=""):
         """Record the call; return a fake port whose ``getHost()`` reports ``port``."""
         self.tcpServers.append((port, factory, backlog, interface))
-        if _isIPv6Address(interface):
+        if isIPv6Address(interface):
             return _FakePort(IPv6Address("TCP", interface, port))
         return _FakePort(IPv4Address("TCP", "0.0.0.0", port))
 
     def connectTCP(self, host, port, factory, timeout=30, bindAddress=None):
         """Record the call; tell ``factory`` it started connecting; return the fake connector."""
         self.tcpClients.append((host, port, factory, timeout, bindAddress))
-        if _isIPv6Address(host):
+        if isIPv6Address(host):
             connector = _FakeConnector(IPv6Address("TCP", host, port))
         else:
             connector = _FakeConnector(IPv4Address("TCP", host, port))
@@ -523,7 +513,7 @@ class MemoryReactor:
     def listenUDP(self, port, protocol, interface="", maxPacketSize=8192):
         """Record the call; return a fake port whose ``getHost()`` reports ``port`` over UDP."""
         self.udpServers.append((port, protocol, interface, maxPacketSize))
-        if _isIPv6Address(interface):
+        if isIPv6Address(interface):
             return _FakePort(IPv6Address("UDP", interface, port))
         return _FakePort(IPv4Address("UDP", "0.0.0.0", port))
 

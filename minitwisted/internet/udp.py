@@ -20,6 +20,7 @@ import warnings
 from zope.interface import implementer
 
 from minitwisted.internet import abstract, error
+from minitwisted.internet.abstract import isIPAddress, isIPv6Address
 from minitwisted.internet.address import IPv4Address, IPv6Address
 from minitwisted.internet.defer import Deferred
 from minitwisted.internet.interfaces import (
@@ -28,7 +29,7 @@ from minitwisted.internet.interfaces import (
     IReadDescriptor,
     IUDPTransport,
 )
-from minitwisted.internet.tcp import _isIPv4, _isIPv6, _logPrefixOf
+from minitwisted.internet.tcp import _logPrefixOf
 from minitwisted.python import log
 from minitwisted.python.failure import Failure
 
@@ -58,9 +59,9 @@ class Port:
         self.logstr = f"{_logPrefixOf(proto)} (UDP)"
         self._connectedAddr = None
         self._stopped = None
-        if _isIPv6(interface):
+        if isIPv6Address(interface):
             self.addressFamily = socket.AF_INET6
-        elif _isIPv4(interface) or not interface:
+        elif isIPAddress(interface) or not interface:
             self.addressFamily = socket.AF_INET
         else:
             raise error.InvalidAddressError(interface, "not an IPv4 or IPv6 address.")
@@ -127,13 +128,13 @@ class Port:
                 raise
         assert addr is not None
         host = addr[0]
-        if not (_isIPv4(host) or _isIPv6(host) or host == "<broadcast>"):
+        if not (isIPAddress(host) or isIPv6Address(host) or host == "<broadcast>"):
             raise error.InvalidAddressError(
                 host, "write() only accepts IP addresses, not hostnames")
-        if self.addressFamily == socket.AF_INET6 and not _isIPv6(host):
+        if self.addressFamily == socket.AF_INET6 and not isIPv6Address(host):
             raise error.InvalidAddressError(
                 host, "IPv6 port write() called with IPv4 or broadcast address")
-        if self.addressFamily == socket.AF_INET and _isIPv6(host):
+        if self.addressFamily == socket.AF_INET and isIPv6Address(host):
             raise error.InvalidAddressError(host, "IPv4 port write() called with IPv6 address")
         try:
             return self.socket.sendto(datagram, addr)
@@ -152,7 +153,7 @@ class Port:
         """Talk to one peer only: ``write`` then needs no address, and refusals are reported."""
         if self._connectedAddr:
             raise RuntimeError("already connected, reconnecting is not currently supported")
-        if not (_isIPv4(host) or _isIPv6(host)):
+        if not (isIPAddress(host) or isIPv6Address(host)):
             raise error.InvalidAddressError(host, "not an IPv4 or IPv6 address.")
         self._connectedAddr = (host, port)
         self.socket.connect((host, port))

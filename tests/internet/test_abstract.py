@@ -401,3 +401,13 @@ def test_newStreamingProducerIsPausedAfterAPausedOneUnregisters():
     pipe.registerProducer(second, True)
     pipe.write(b"x" * 100_000)
     assert second.calls == ["pause"]
+
+
+@pytest.mark.parametrize("text", ["127.0.0.1", "0.0.0.0", "1.2.3", "256.1.1.1", "localhost", "",
+                                  "::1", "fe80::1%eth0", "::ffff:1.2.3.4", "1::2::3", "example.com"])
+def test_ipLiteralsAreToldFromNamesAsTwistedDoes(text):
+    """isIPAddress and isIPv6Address agree with Twisted's on literals, scoped literals and names."""
+    from twisted.internet import abstract as tabstract
+
+    assert abstract.isIPAddress(text) == tabstract.isIPAddress(text)
+    assert abstract.isIPv6Address(text) == tabstract.isIPv6Address(text)
