@@ -10,7 +10,7 @@ cells (``workshop/live.py``); ``notebooks/02_reactor.ipynb`` teaches the reactor
 builds on.  Tests: ``tests/internet/test_asyncioreactor.py``.
 
 How the two loops fit together: there is no ``mainLoop`` here; asyncio's loop is the
-loop.  Instead of the selector, ``_watch`` calls ``loop.add_reader``/``add_writer``
+loop.  Instead of the selector, ``_changeEvents`` calls ``loop.add_reader``/``add_writer``
 (and ``remove_*``), so asyncio calls ``_dispatch`` when a descriptor is ready.  One
 asyncio timer stays armed for the earliest ``DelayedCall``; when it fires, the
 reactor runs ``runUntilCurrent`` and re-arms it.  ``callFromThread`` goes through
@@ -86,16 +86,8 @@ class AsyncioSelectorReactor(SelectReactor):
 
     # -- Readers and writers: asyncio watches them ------------------------------------------
 
-    def _watch(self, selectable, add, remove):
-        """Change the events the asyncio loop watches for ``selectable``."""
-        old = self._events.get(selectable, 0)
-        new = (old | add) & ~remove
-        if new == old:
-            return
-        if not old:
-            self._fds[selectable] = selectable.fileno()
-        # By the number it was registered with: fileno() is -1 once a socket closes.
-        fd = self._fds[selectable]
+    def _changeEvents(self, selectable, fd, old, new):
+        """Tell the asyncio loop: start or stop watching ``fd`` for reading and writing."""
         loop = self._asyncioEventloop
         if new & _READ and not old & _READ:
             loop.add_reader(fd, self._dispatch, selectable, _READ)
@@ -105,10 +97,6 @@ class AsyncioSelectorReactor(SelectReactor):
             loop.add_writer(fd, self._dispatch, selectable, _WRITE)
         elif old & _WRITE and not new & _WRITE:
             loop.remove_writer(fd)
-        if new:
-            self._events[selectable] = new
-        else:
-            del self._events[selectable], self._fds[selectable]
 
     def _requestFlush(self):
         if not self._flushPending:

@@ -111,22 +111,28 @@ class SelectReactor(ReactorBase):
     # -- The reader and writer sets --------------------------------------------------------
 
     def _watch(self, selectable, add, remove):
-        """Change the events the selector watches for ``selectable``."""
+        """Change the events watched for ``selectable``, keeping ``_events`` and ``_fds`` true."""
         old = self._events.get(selectable, 0)
         new = (old | add) & ~remove
         if new == old:
             return
         if not old:
-            self._fds[selectable] = fd = selectable.fileno()
-            self._selector.register(fd, new, selectable)
+            self._fds[selectable] = selectable.fileno()
+        # By the number it was registered with: fileno() is -1 once a socket closes.
+        self._changeEvents(selectable, self._fds[selectable], old, new)
+        if new:
             self._events[selectable] = new
-        elif not new:
-            # By the number it was registered with: fileno() is -1 once a socket closes.
-            self._selector.unregister(self._fds.pop(selectable))
-            del self._events[selectable]
         else:
-            self._selector.modify(self._fds[selectable], new, selectable)
-            self._events[selectable] = new
+            del self._events[selectable], self._fds[selectable]
+
+    def _changeEvents(self, selectable, fd, old, new):
+        """Tell the selector: ``fd`` was watched for ``old`` events and now is for ``new``."""
+        if not old:
+            self._selector.register(fd, new, selectable)
+        elif not new:
+            self._selector.unregister(fd)
+        else:
+            self._selector.modify(fd, new, selectable)
 
     def addReader(self, reader):
         """Call ``reader.doRead()`` whenever it is readable."""
