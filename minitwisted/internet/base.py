@@ -173,7 +173,6 @@ class _ThreePhaseEvent:
 
     def __init__(self):
         self.before, self.during, self.after = [], [], []
-        self.firing = False
 
     def addTrigger(self, phase, callable, *args, **kwargs):
         if phase not in ("before", "during", "after"):
@@ -191,7 +190,6 @@ class _ThreePhaseEvent:
         getattr(self, phase).remove((callable, args, kwargs))
 
     def fireEvent(self):
-        self.firing = True
         waitFor = []
         for callable, args, kwargs in list(self.before):
             try:
@@ -205,7 +203,6 @@ class _ThreePhaseEvent:
         DeferredList(waitFor).addCallback(self._continueFiring)
 
     def _continueFiring(self, ignored):
-        self.firing = False
         for phase in (self.during, self.after):
             while phase:
                 callable, args, kwargs = phase.pop(0)
