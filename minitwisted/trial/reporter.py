@@ -24,6 +24,7 @@ import linecache
 import time
 import unittest
 
+from minitwisted.python import log
 from minitwisted.trial.unittest import SynchronousTestCase
 
 _TRIAL_DIRS = ("/twisted/trial/", "/minitwisted/trial/")
@@ -111,10 +112,9 @@ class Reporter(unittest.TestResult):
     separator = "-" * 79
     doubleSeparator = "=" * 79
 
-    def __init__(self, stream, logFile=None):
+    def __init__(self, stream):
         super().__init__()
         self.stream = stream
-        self.logFile = logFile
         self.skips = []
         self.expectedFailures = []
         self.unexpectedSuccesses = []
@@ -142,11 +142,10 @@ class Reporter(unittest.TestResult):
         super().startTest(test)
         if self._startTime is None:
             self._startTime = time.time()
-        if self.logFile is not None and not isinstance(test, SynchronousTestCase):
-            # minitwisted's TestCases log this line themselves (it reaches test.log
-            # through the runner's log observer); other tests get it from here.
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S%z")
-            self.logFile.write("%s [-] --> %s <--\n" % (stamp, test.id()))
+        if not isinstance(test, SynchronousTestCase):
+            # minitwisted's TestCases log this line themselves; other tests get it here.
+            # Either way it reaches test.log through the runner's log observer.
+            log.msg("--> %s <--" % (test.id(),))
 
     def addSuccess(self, test):
         self.successes += 1
@@ -267,8 +266,8 @@ class TreeReporter(Reporter):
     indent = "  "
     columns = 79
 
-    def __init__(self, stream, logFile=None):
-        super().__init__(stream, logFile)
+    def __init__(self, stream):
+        super().__init__(stream)
         self._lastSegments = []  # the module and class of the previous test
         self._currentLine = ""  # the test's "name ... " text, to pad the status word
 

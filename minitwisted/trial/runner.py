@@ -38,7 +38,6 @@ import pkgutil
 import random
 import shutil
 import sys
-import time
 import types
 import unittest
 
@@ -309,13 +308,13 @@ class TrialRunner:
     def run(self, suite):
         previous = self._enterWorkingDirectory()
         with open("test.log", "w") as logFile:
-            logFile.write("%s [-] Log opened.\n" % time.strftime("%Y-%m-%d %H:%M:%S%z"))
-            result = self.reporterFactory(self.stream, logFile)
+            result = self.reporterFactory(self.stream)
             # Everything the tests log goes to test.log, not to the terminal, as in trial.
             observer = log.FileLogObserver(logFile)
             hadFallback = log.defaultObserver.emit in log._observers
             log.defaultObserver.stop()
             log.addObserver(observer.emit)
+            log.msg("Log opened.")
             try:
                 suite.run(_ExitFirst(result) if self.exitFirst else result)
             finally:
