@@ -284,3 +284,13 @@ def test_noResponseProducers():
 
     assert hasattr(thttp.Request, "registerProducer")
     assert not hasattr(mhttp.Request, "registerProducer")
+
+
+def test_timedOutClientIsNotAbortedLater():
+    """Differs from Twisted: a timed-out client is only closed; there is no abort 15 s later."""
+    from twisted.web import http as thttp
+
+    from minitwisted.web import http as mhttp
+
+    assert thttp.HTTPChannel.abortTimeout == 15
+    assert not hasattr(mhttp.HTTPChannel, "abortTimeout")
