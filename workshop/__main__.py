@@ -1,4 +1,4 @@
-"""``python -m workshop``: the kit's commands (``lab``, ``check``, ``agenda``, ``diagrams``)."""
+"""``python -m workshop``: the kit's commands (``lab``, ``check``, ``agenda``, ``diagrams``, ``notebooks``)."""
 
 import argparse
 import os
@@ -25,6 +25,15 @@ def main(argv=None):
     sub.add_parser("agenda", help="print the agenda as the README's markdown table")
     diagrams_parser = sub.add_parser("diagrams", help="write every diagram as SVG and PNG")
     diagrams_parser.add_argument("outdir", help="the folder to write them into")
+    notebooks_parser = sub.add_parser(
+        "notebooks", help="write the notebooks' contract and navigation cells from the agenda")
+    notebooks_parser.add_argument("names", nargs="*",
+                                  help="labels (03, A1), slugs or file names; default: all")
+    notebooks_parser.add_argument("--execute", action="store_true",
+                                  help="also run each notebook in a fresh kernel and store "
+                                  "its outputs")
+    notebooks_parser.add_argument("--timeout", type=int, default=60,
+                                  help="seconds a cell may run (default 60)")
     args, extra = parser.parse_known_args(argv)
 
     if args.command == "lab":
@@ -41,6 +50,10 @@ def main(argv=None):
         for path in diagrams.write_all(args.outdir):
             print(path)
         return 0
+    if args.command == "notebooks":
+        from workshop import notebooks  # imported here: nbformat is only needed for this
+
+        return notebooks.main(args.names, run=args.execute, timeout=args.timeout)
     print(agenda.markdown_table())
     return 0
 
