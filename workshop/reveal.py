@@ -1,0 +1,34 @@
+"""Build, then reveal: show minitwisted's own source in a notebook, never a pasted copy.
+
+Mirrors no Twisted module.  The notebooks build a concept from scratch, then call
+``show(minitwisted.internet.base.DelayedCall.cancel)`` to display the real code, read
+from the installed package at that moment, so the notebook can never drift from the
+library.  ``twisted_source(name)`` does the same for real Twisted, for the curious.
+Tests: ``tests/workshop/test_reveal.py``.
+"""
+
+import importlib
+import inspect
+
+from IPython.display import Markdown
+
+
+def show(obj):
+    """Display the source of a module, class, function or method, highlighted.
+
+    Returns an ``IPython.display.Markdown`` holding a fenced Python block: a notebook
+    cell ending with ``show(...)`` renders it highlighted, and the stored output is the
+    source itself, so it changes exactly when the library's code does.  (Markdown
+    rather than ``Code``, whose HTML depends on the installed Pygments version.)
+    """
+    return Markdown("```python\n%s```" % inspect.getsource(obj))
+
+
+def twisted_source(dotted):
+    """Display real Twisted's source for ``dotted`` (``"twisted.internet.base.DelayedCall"``)."""
+    module_name, _, attribute = dotted.rpartition(".")
+    try:
+        obj = importlib.import_module(dotted)
+    except ImportError:
+        obj = getattr(importlib.import_module(module_name), attribute)
+    return show(obj)
