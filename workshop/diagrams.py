@@ -39,6 +39,25 @@ MODELS = ("blocking", "threaded", "event-driven")
 MODEL_COLOURS = {"blocking": "tab:red", "threaded": "tab:orange", "event-driven": "tab:green"}
 
 
+def _display_figures_inline():
+    """In a Jupyter kernel, show a returned Figure as a picture, as pyplot figures are.
+
+    Figures made without pyplot have no inline display of their own; without this a
+    cell ending in ``diagrams.reactor_loop()`` would print ``<Figure size ...>`` only.
+    """
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
+    except ImportError:  # not in IPython: nothing to display on
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "kernel"):
+        select_figure_formats(shell, {"png"}, dpi=DPI)
+
+
+_display_figures_inline()
+
+
 # -- The reactor loop ----------------------------------------------------------------------------
 
 def _arrow_ends(start, end):
