@@ -9,15 +9,19 @@ Two ways in:
 
 - ``with tracing(reactor) as t:`` fills ``t.events`` with ``Event`` records: each loop
   pass's ``"wait"``, each ``"dispatch"`` of a ready descriptor, each ``"timer"`` that
-  fired, and each ``"fromThread"`` call.
+  fired, each ``"fromThread"`` call, and each ``"call"`` of a TCP connection's
+  lifecycle: ``listenTCP``/``connectTCP``, the factories' ``buildProtocol``, the
+  protocols' ``makeConnection``, ``connectionMade``, ``dataReceived`` and
+  ``connectionLost``, and their transports' ``write`` and ``loseConnection``.
 - ``history(d)`` returns a ``DeferredHistory`` whose ``steps`` list the callbacks and
   errbacks ``d`` actually ran, and its ``"pause"``/``"unpause"`` calls.
 
-Costs nothing when off: ``base.py``, ``selectreactor.py`` and ``defer.py`` have no
-tracing code at all.  While tracing is on, wrappers are put on the *instance* (the one
-reactor, the one Deferred), shadowing the class's methods; leaving ``tracing`` deletes
-them again, so the instance goes back to the class's own methods and nothing else was
-ever slowed down.
+Costs nothing when off: ``base.py``, ``selectreactor.py``, ``tcp.py``, ``protocol.py``
+and ``defer.py`` have no tracing code at all.  While tracing is on, wrappers are put on
+the *instances* (the reactor, the factories given to ``listenTCP``/``connectTCP`` and
+the protocols and transports they build, the one Deferred), shadowing the class's
+methods; leaving ``tracing`` deletes them again, so each instance goes back to its
+class's own methods and nothing else was ever slowed down.
 """
 
 import functools
@@ -55,7 +59,13 @@ class Event:
 
     - wait: ``timeout`` (asked), ``waited`` (seconds spent waiting for I/O, or ``None``
       when the reactor has no selector to time), ``readers`` and ``writers`` (names);
-    - dispatch: ``events`` (``"read"``, ``"write"`` or ``"read+write"``).
+    - dispatch: ``events`` (``"read"``, ``"write"`` or ``"read+write"``) and ``calls``,
+      the lifecycle methods the dispatch ran directly (``"Echo (server).dataReceived"``);
+    - call: ``name`` is the method; ``target`` is the object's label (``"reactor"`` for
+      the reactor and the transports, else ``"Echo (server)"``, ``"EchoFactory
+      (client)"``, numbered from the second of a kind: ``"Echo (server) 2"``) and
+      ``caller`` the label of the object whose method made the call (``"your code"``
+      outside the reactor's loop and its listen/connect methods).
     """
 
     kind: str
@@ -72,10 +82,33 @@ class Trace:
         self.reactor = reactor
         self.events = []
         self.active = True  # wrappers left behind (queued thread calls) check this
+        # Invariants: ``_callers`` is the stack of labels whose methods are running now
+        # ("reactor" while the loop or listen/connect runs); ``_dispatching`` is the
+        # dispatch event in progress, or None; ``_labels`` maps id(obj) to its label and
+        # ``_wrapped`` lists (obj, names) given instance wrappers, to remove on leaving.
+        self._callers = []
+        self._dispatching = None
+        self._labels = {}
+        self._wrapped = []
 
     def ofKind(self, kind):
         """The events of one kind, in order."""
         return [event for event in self.events if event.kind == kind]
+
+    def calls(self):
+        """The lifecycle ``call`` events as ``(caller, target, method)`` triples, in order."""
+        return [(e.details["caller"], e.details["target"], e.name)
+                for e in self.events if e.kind == "call"]
+
+    def _label(self, obj, side):
+        """A stable, readable label for a factory or protocol: class name, side, number."""
+        key = id(obj)
+        if key not in self._labels:
+            base = "%s (%s)" % (type(obj).__name__, side)
+            taken = sum(1 for label in self._labels.values()
+                        if label == base or label.startswith(base + " "))
+            self._labels[key] = base if not taken else "%s %d" % (base, taken + 1)
+        return self._labels[key]
 
 
 def _timed(trace, kind, name, f):
@@ -87,9 +120,11 @@ def _timed(trace, kind, name, f):
             return f(*args, **kwargs)
         event = Event(kind, time.perf_counter(), name=name)
         trace.events.append(event)
+        trace._callers.append("reactor")  # lifecycle calls made here come from the loop
         try:
             return f(*args, **kwargs)
         finally:
+            trace._callers.pop()
             event.duration = time.perf_counter() - event.start
 
     traced._tracedOriginal = f
@@ -99,6 +134,89 @@ def _timed(trace, kind, name, f):
 def _untimed(f):
     """The callable a ``_timed`` wrapper stands for (``f`` itself if not wrapped)."""
     return getattr(f, "_tracedOriginal", f)
+
+
+# What ``tracing`` shadows on the objects of a TCP connection's lifecycle.
+FACTORY_METHODS = ("buildProtocol", "startedConnecting", "clientConnectionFailed",
+                   "clientConnectionLost")
+PROTOCOL_METHODS = ("makeConnection", "connectionMade", "dataReceived", "connectionLost")
+TRANSPORT_METHODS = ("write", "writeSequence", "loseConnection", "abortConnection")
+
+
+def _shadow(trace, obj, name, wrapper):
+    """Put ``wrapper`` on the instance ``obj`` as ``name``, remembering what to put back."""
+    saved = obj.__dict__.get(name, _MISSING)  # a method the user set on the instance
+    setattr(obj, name, wrapper)
+    trace._wrapped.append((obj, name, saved))
+
+
+_MISSING = object()
+
+
+def _recordCalls(trace, obj, side, names, after=None):
+    """Record each call of the methods ``names`` of ``obj`` as a ``"call"`` event.
+
+    ``side`` labels the object (``"server"``, ``"client"``) or, when ``None``, makes its
+    label ``"reactor"`` (transports).  ``after(name, args, result)`` runs after a call,
+    to instrument what it built.  An object is instrumented once per trace.
+    """
+    if any(wrapped is obj for wrapped, _, _ in trace._wrapped):
+        return
+    for name in names:
+        method = getattr(obj, name, None)
+        if method is None:
+            continue
+        _shadow(trace, obj, name, _callRecorder(trace, obj, side, name, method, after))
+
+
+def _callRecorder(trace, obj, side, name, method, after):
+    @functools.wraps(method)
+    def recorded(*args, **kwargs):
+        if not trace.active:
+            return method(*args, **kwargs)
+        target = "reactor" if side is None else trace._label(obj, side)
+        caller = trace._callers[-1] if trace._callers else "your code"
+        event = Event("call", time.perf_counter(), name=name,
+                      details={"target": target, "caller": caller})
+        trace.events.append(event)
+        if caller == "reactor" and trace._dispatching is not None:
+            trace._dispatching.details["calls"].append("%s.%s" % (target, name))
+        trace._callers.append(target)
+        try:
+            result = method(*args, **kwargs)
+        finally:
+            trace._callers.pop()
+            event.duration = time.perf_counter() - event.start
+        if after is not None:
+            after(name, args, result)
+        return result
+
+    return recorded
+
+
+def _recordFactory(trace, factory, side):
+    """Record a factory's calls, and the protocols (and their transports) it builds."""
+
+    def protocolBuilt(name, args, result):
+        if name == "buildProtocol" and result is not None:
+            _recordCalls(trace, result, side, PROTOCOL_METHODS)
+            _instrumentMakeConnection(trace, result)
+
+    _recordCalls(trace, factory, side, FACTORY_METHODS, after=protocolBuilt)
+
+
+def _instrumentMakeConnection(trace, protocol):
+    """Also record the transport's calls, once ``makeConnection`` hands it over."""
+    recorded = protocol.__dict__.get("makeConnection")
+    if recorded is None:
+        return
+
+    def makeConnection(transport, *args, **kwargs):
+        if trace.active:
+            _recordCalls(trace, transport, None, TRANSPORT_METHODS)
+        return recorded(transport, *args, **kwargs)
+
+    protocol.makeConnection = makeConnection  # already shadowed: restored with the rest
 
 
 def _eventNames(events):
@@ -128,11 +246,15 @@ def _install(trace, reactor):
 
     def tracedDispatch(selectable, events):
         event = Event("dispatch", time.perf_counter(), name=_describe(selectable),
-                      details={"events": _eventNames(events)})
+                      details={"events": _eventNames(events), "calls": []})
         trace.events.append(event)
+        trace._callers.append("reactor")
+        trace._dispatching = event
         try:
             return dispatch(selectable, events)
         finally:
+            trace._dispatching = None
+            trace._callers.pop()
             event.duration = time.perf_counter() - event.start
 
     def tracedCallLater(delay, callable, *args, **kw):
@@ -142,8 +264,34 @@ def _install(trace, reactor):
     def tracedCallFromThread(f, *args, **kwargs):
         return callFromThread(_timed(trace, "fromThread", _nameOf(f), f), *args, **kwargs)
 
+    def tracedFireSystemEvent(eventType):
+        trace._callers.append("reactor")  # shutdown closes connections: the loop's doing
+        try:
+            return fireSystemEvent(eventType)
+        finally:
+            trace._callers.pop()
+
+    def tracedListenTCP(port, factory, *args, **kwargs):
+        _recordFactory(trace, factory, "server")
+        return listenTCP(port, factory, *args, **kwargs)
+
+    def tracedConnectTCP(host, port, factory, *args, **kwargs):
+        _recordFactory(trace, factory, "client")
+        return connectTCP(host, port, factory, *args, **kwargs)
+
+    fireSystemEvent = reactor.fireSystemEvent
     replaced = {"doIteration": tracedDoIteration, "callLater": tracedCallLater,
-                "callFromThread": tracedCallFromThread}
+                "callFromThread": tracedCallFromThread,
+                "fireSystemEvent": tracedFireSystemEvent}
+    listenTCP = getattr(reactor, "listenTCP", None)
+    connectTCP = getattr(reactor, "connectTCP", None)
+    if listenTCP is not None:
+        # Recorded as calls by "your code" to the reactor, which builds what follows.
+        replaced["listenTCP"] = _callRecorder(trace, reactor, None, "listenTCP",
+                                              tracedListenTCP, None)
+    if connectTCP is not None:
+        replaced["connectTCP"] = _callRecorder(trace, reactor, None, "connectTCP",
+                                               tracedConnectTCP, None)
     if dispatch is not None:
         replaced["_dispatch"] = tracedDispatch
     # Remember instance attributes already there (an enclosing ``tracing``) to put back.
@@ -211,6 +359,12 @@ def tracing(reactor=None):
     finally:
         trace.active = False
         _uninstall(reactor, names, saved)
+        for obj, name, before in reversed(trace._wrapped):
+            if before is _MISSING:
+                obj.__dict__.pop(name, None)
+            else:
+                setattr(obj, name, before)
+        trace._wrapped.clear()
         for call in _pendingCalls(reactor):
             call.func = _untimed(call.func)
 
@@ -226,10 +380,11 @@ class Step:
     """One thing a Deferred did.
 
     ``kind`` is ``"callback"`` or ``"errback"`` (the column that ran), or ``"pause"``
-    / ``"unpause"``.  For a callback or errback: ``name`` is its qualified name,
-    ``gotFailure`` says whether its argument was a Failure, ``returned`` is what it
-    returned (``WAITED`` for an unfired Deferred), and ``raised`` is the exception type
-    it raised, if any.
+    / ``"unpause"``.  For a callback or errback: ``row`` is the index of its pair in
+    ``DeferredHistory.pairs``, ``name`` its qualified name, ``gotFailure`` says whether
+    its argument was a Failure, ``returned`` is what it returned (``WAITED`` for an
+    unfired Deferred), ``raised`` is the exception type it raised, if any, and
+    ``waitedOn`` is the ``DeferredHistory`` of the Deferred the chain then waited on.
     """
 
     kind: str
@@ -237,22 +392,44 @@ class Step:
     gotFailure: bool = False
     returned: object = None
     raised: type = None
+    row: int = None
+    waitedOn: object = None
+
+
+@dataclass
+class Pair:
+    """One row of a chain, as ``addCallbacks`` adds it: the names in its two columns.
+
+    ``None`` in a column is a pass-through: ``addCallback`` leaves the errback column
+    empty, and ``addErrback`` the callback column.
+    """
+
+    callback: str = None
+    errback: str = None
 
 
 class DeferredHistory:
-    """The ``steps`` one Deferred took since ``history(d)``; ``stop()`` ends the recording."""
+    """What one Deferred did since ``history(d)``; ``stop()`` ends the recording.
+
+    ``pairs`` lists the chain's rows (those already there, then those added), and
+    ``steps`` what actually ran, in order.
+    """
 
     def __init__(self, deferred):
         self.deferred = deferred
+        self.pairs = []
         self.steps = []
         self.active = True
         self._waiting = False  # a recorded callback just returned an unfired Deferred
 
     def stop(self):
-        """Stop recording and give the Deferred back its class's methods."""
+        """Stop recording and give the Deferred (and any it waited on) its class's methods."""
         self.active = False
         for name in _DEFERRED_METHODS:
             self.deferred.__dict__.pop(name, None)
+        for step in self.steps:
+            if step.waitedOn is not None:
+                step.waitedOn.stop()
 
 
 _DEFERRED_METHODS = ("addCallbacks", "addCallback", "addErrback", "addBoth",
@@ -271,17 +448,29 @@ def _isPlumbing(f):
             or isinstance(getattr(f, "__self__", None), Deferred))
 
 
-def _recorded(history, kind, f):
-    """Wrap a callback or errback so each run adds a ``Step`` to ``history``."""
+def _columnName(f):
+    """The name a ladder shows for one column: ``None`` for a pass-through."""
+    if f is None or f is passthru or f is _failthru:
+        return None
+    return _nameOf(f)
+
+
+def _addRow(record, callback, errback):
+    record.pairs.append(Pair(_columnName(callback), _columnName(errback)))
+    return len(record.pairs) - 1
+
+
+def _recorded(record, kind, f, row):
+    """Wrap a callback or errback so each run adds a ``Step`` to ``record``."""
     if _isPlumbing(f):
         return f
 
     @functools.wraps(f)
     def recorded(result, *args, **kwargs):
-        if not history.active:
+        if not record.active:
             return f(result, *args, **kwargs)
-        step = Step(kind, _nameOf(f), gotFailure=isinstance(result, Failure))
-        history.steps.append(step)
+        step = Step(kind, _nameOf(f), gotFailure=isinstance(result, Failure), row=row)
+        record.steps.append(step)
         try:
             returned = f(result, *args, **kwargs)
         except BaseException as e:
@@ -292,7 +481,8 @@ def _recorded(history, kind, f):
                 not hasattr(returned, "result") or isinstance(returned.result, Deferred)
                 or returned.paused):
             step.returned = WAITED
-            history._waiting = True  # the chain pauses itself next: not a step of its own
+            step.waitedOn = history(returned)  # the inner chain, for the ladder's inset
+            record._waiting = True  # the chain pauses itself next: not a step of its own
         else:
             step.returned = returned
         return returned
@@ -300,11 +490,14 @@ def _recorded(history, kind, f):
     return recorded
 
 
-def _recordedPair(history, pair):
+def _recordedPair(record, pair):
     # Each column is wrapped on its own, so an addBoth pair records the column that ran.
     (callback, cbArgs, cbKwargs), (errback, ebArgs, ebKwargs) = pair
-    return ((_recorded(history, "callback", callback), cbArgs, cbKwargs),
-            (_recorded(history, "errback", errback), ebArgs, ebKwargs))
+    if not callable(callback):
+        return pair  # a _CONTINUE hand-off to an outer Deferred: not a row of this chain
+    row = _addRow(record, callback, errback)
+    return ((_recorded(record, "callback", callback, row), cbArgs, cbKwargs),
+            (_recorded(record, "errback", errback, row), ebArgs, ebKwargs))
 
 
 def history(d):
@@ -315,7 +508,8 @@ def history(d):
     are wrapped as they are added (the last three append to the chain without going
     through ``addCallbacks``), and ``pause``/``unpause`` on ``d`` add steps too.
     Resuming after a returned Deferred fires is not a step of its own: the next
-    callback's step shows it.
+    callback's step shows it.  When a callback returns an unfired Deferred, that one's
+    history is recorded too, as the step's ``waitedOn``.
     """
     record = DeferredHistory(d)
     d.callbacks[:] = [_recordedPair(record, pair) for pair in d.callbacks]
@@ -323,23 +517,29 @@ def history(d):
 
     def addCallbacks(callback, errback=None, callbackArgs=(), callbackKeywords=None,
                      errbackArgs=(), errbackKeywords=None):
+        row = _addRow(record, callback, errback)
         if errback is not None:
-            errback = _recorded(record, "errback", errback)
-        return klass.addCallbacks(d, _recorded(record, "callback", callback), errback,
+            errback = _recorded(record, "errback", errback, row)
+        return klass.addCallbacks(d, _recorded(record, "callback", callback, row), errback,
                                   callbackArgs, callbackKeywords, errbackArgs,
                                   errbackKeywords)
 
     def addCallback(callback, *args, **kwargs):
-        return klass.addCallback(d, _recorded(record, "callback", callback), *args, **kwargs)
+        row = _addRow(record, callback, None)
+        return klass.addCallback(d, _recorded(record, "callback", callback, row),
+                                 *args, **kwargs)
 
     def addErrback(errback, *args, **kwargs):
-        return klass.addErrback(d, _recorded(record, "errback", errback), *args, **kwargs)
+        row = _addRow(record, None, errback)
+        return klass.addErrback(d, _recorded(record, "errback", errback, row),
+                                *args, **kwargs)
 
     def addBoth(callback, *args, **kwargs):
         # Not klass.addBoth: it uses one callable for both columns, and the step must
         # say which column ran.
-        return klass.addCallbacks(d, _recorded(record, "callback", callback),
-                                  _recorded(record, "errback", callback),
+        row = _addRow(record, callback, callback)
+        return klass.addCallbacks(d, _recorded(record, "callback", callback, row),
+                                  _recorded(record, "errback", callback, row),
                                   args, kwargs, args, kwargs)
 
     def pause():

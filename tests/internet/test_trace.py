@@ -68,7 +68,8 @@ def runEchoExchange(reactor):
 
 
 #: The reactor methods ``tracing`` shadows on the instance.
-WRAPPED = {"doIteration", "_dispatch", "callLater", "callFromThread"}
+WRAPPED = {"doIteration", "_dispatch", "callLater", "callFromThread", "fireSystemEvent",
+           "listenTCP", "connectTCP"}
 
 
 def test_aLoopPassRecordsAWait(reactor):
@@ -89,7 +90,7 @@ def test_echoExchangeIsRecorded(reactor):
         received = runEchoExchange(reactor)
     assert received == [b"hello"]
     kinds = {event.kind for event in t.events}
-    assert kinds == {"wait", "dispatch", "timer", "fromThread"}
+    assert kinds == {"wait", "dispatch", "timer", "fromThread", "call"}
     dispatched = {event.name for event in t.ofKind("dispatch")}
     assert "Echo,0,127.0.0.1" in dispatched
     assert "EchoClient,client" in dispatched
@@ -97,6 +98,78 @@ def test_echoExchangeIsRecorded(reactor):
     assert events <= {"read", "write", "read+write"}
     assert "aTimer" in [event.name for event in t.ofKind("timer")]
     assert [event.name for event in t.ofKind("fromThread")] == ["fromAThread"]
+
+
+def methodsOf(calls, target):
+    """The methods called on ``target``, in order."""
+    return [method for _, called, method in calls if called == target]
+
+
+def test_lifecycleOfAnEchoExchangeIsRecorded(reactor):
+    """Each object of an echo exchange records its lifecycle calls in the order they ran."""
+    with trace.tracing(reactor) as t:
+        runEchoExchange(reactor)
+    calls = t.calls()
+    assert calls[:2] == [("your code", "reactor", "listenTCP"),
+                         ("your code", "reactor", "connectTCP")]
+    assert methodsOf(calls, "Factory (server)") == ["buildProtocol"]
+    assert methodsOf(calls, "Echo (server)") == [
+        "makeConnection", "connectionMade", "dataReceived", "connectionLost"]
+    assert methodsOf(calls, "ClientFactory (client)") == [
+        "startedConnecting", "buildProtocol", "clientConnectionLost"]
+    assert methodsOf(calls, "EchoClient (client)") == [
+        "makeConnection", "connectionMade", "dataReceived", "connectionLost"]
+    # What the protocols asked of their transports, in the order of the exchange.
+    assert [(caller, method) for caller, target, method in calls
+            if target == "reactor" and caller != "your code"] == [
+        ("EchoClient (client)", "write"), ("Echo (server)", "write"),
+        ("EchoClient (client)", "loseConnection")]
+
+
+def test_lifecycleCallsNameWhoMadeThem(reactor):
+    """The loop makes the protocol calls, and connectionMade comes from makeConnection."""
+    with trace.tracing(reactor) as t:
+        runEchoExchange(reactor)
+    callers = {(target, method): caller for caller, target, method in t.calls()}
+    assert callers["Echo (server)", "dataReceived"] == "reactor"
+    assert callers["Factory (server)", "buildProtocol"] == "reactor"
+    assert callers["Echo (server)", "connectionMade"] == "Echo (server)"
+    assert callers["Echo (server)", "connectionLost"] == "reactor"  # at shutdown
+
+
+def test_aDispatchNamesTheProtocolMethodItRan(reactor):
+    """A dispatch records the lifecycle methods the loop called while handling it."""
+    with trace.tracing(reactor) as t:
+        runEchoExchange(reactor)
+    ran = [event.details["calls"] for event in t.ofKind("dispatch")
+           if event.name == "Echo,0,127.0.0.1"]
+    assert ["Echo (server).dataReceived"] in ran
+
+
+def test_aSecondProtocolOfAKindIsNumbered(reactor):
+    """Two connections of one protocol class are labelled apart, the second numbered 2."""
+    serverFactory = protocol.Factory.forProtocol(Echo)
+    with trace.tracing(reactor) as t:
+        reactor.listenTCP(0, serverFactory, interface="127.0.0.1").stopListening()
+        first = serverFactory.buildProtocol(None)
+        second = serverFactory.buildProtocol(None)
+        first.connectionMade()
+        second.connectionMade()
+    assert methodsOf(t.calls(), "Echo (server)") == ["connectionMade"]
+    assert methodsOf(t.calls(), "Echo (server) 2") == ["connectionMade"]
+
+
+def test_leavingTracingRestoresFactoriesAndProtocols(reactor):
+    """After the block, factories and protocols have their own methods, instance ones included."""
+    serverFactory = protocol.Factory.forProtocol(Echo)
+    ownLost = serverFactory.clientConnectionLost = lambda connector, reason: None
+    with trace.tracing(reactor):
+        reactor.listenTCP(0, serverFactory, interface="127.0.0.1").stopListening()
+        built = serverFactory.buildProtocol(None)
+        assert "dataReceived" in vars(built)
+    assert vars(serverFactory)["clientConnectionLost"] is ownLost
+    assert "buildProtocol" not in vars(serverFactory)
+    assert not set(vars(built)) & set(trace.PROTOCOL_METHODS)
 
 
 def test_eventsAreInStartOrderWithDurations(reactor):
@@ -317,3 +390,45 @@ def test_aDeferredWithoutHistoryIsUntouched():
     trace.history(defer.Deferred())
     assert run(defer.Deferred()) == plain
     assert not plain & {"addCallback", "addCallbacks", "addErrback", "addBoth", "pause"}
+
+
+def test_pairsListEveryRowOfTheChain():
+    """Every row added, and its two columns, is listed, pass-throughs as None."""
+    d = defer.Deferred()
+    d.addCallback(double)  # already there when the recording starts
+    h = trace.history(d)
+    d.addErrback(recover)
+    d.addCallbacks(double, recover)
+    d.addBoth(double)
+    assert [(p.callback, p.errback) for p in h.pairs] == [
+        ("double", None), (None, "recover"), ("double", "recover"), ("double", "double")]
+
+
+def test_stepsNameTheirRow():
+    """Each callback or errback step gives the row of the pair it ran from."""
+    d = defer.Deferred()
+    h = trace.history(d)
+    d.addCallback(explode)
+    d.addCallback(double)
+    d.addErrback(recover)
+    d.callback(1)
+    assert [(s.row, s.kind) for s in h.steps] == [(0, "callback"), (2, "errback")]
+
+
+def test_theDeferredWaitedOnHasItsOwnHistory():
+    """The step that returned an unfired Deferred holds that Deferred's history."""
+    inner = defer.Deferred()
+    inner.addCallback(double)
+    d = defer.Deferred()
+    h = trace.history(d)
+    d.addCallback(lambda _: inner)
+    d.addCallback(double)
+    d.callback(None)
+    inner.callback(5)
+    nested = h.steps[0].waitedOn
+    assert nested.deferred is inner
+    assert [(s.name, s.returned) for s in nested.steps] == [("double", 10)]
+    assert [p.callback for p in nested.pairs] == ["double"]
+    assert d.result == 20
+    h.stop()
+    assert "addCallbacks" not in vars(inner)
