@@ -36,11 +36,15 @@ class Failed(Exception):
     """A framework could not run a benchmark; the message is the reason the table shows."""
 
 
-def python_command():
-    """The interpreter, and the environment, for a child process of the benchmark."""
+def python_command(source=ROOT):
+    """The interpreter, and the environment, for a child process of the benchmark.
+
+    ``source`` is the folder minitwisted is imported from: this checkout, or an older
+    version unpacked elsewhere (``bench_trace.py`` compares with one).
+    """
     env = dict(os.environ)
-    # The child imports minitwisted from this checkout, whatever the caller's cwd.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    # The child imports minitwisted from ``source``, whatever the caller's cwd.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     return [sys.executable], env
 
 
@@ -56,9 +60,9 @@ class ServerProcess:
     ``Failed``); ``peak_rss`` is None until ``stop`` has reaped the process.
     """
 
-    def __init__(self, workload, framework, profile=None):
+    def __init__(self, workload, framework, profile=None, source=ROOT):
         self.peak_rss = None
-        command, env = python_command()
+        command, env = python_command(source)
         command += [str(SERVERS), workload, framework]
         if profile is not None:
             command += ["--profile", str(profile)]

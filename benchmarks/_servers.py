@@ -100,8 +100,21 @@ def streaming_echo_protocol(protocol):
     return StreamingEcho
 
 
-def run_twisted_shaped(package, workload):
+def run_twisted_shaped(package, workload, tracing=None):
     reactor = load_reactor(package)
+    if tracing == "after":
+        # A tracing block entered and left: the reactor must be as fast as if never traced.
+        from minitwisted.internet import trace
+
+        with trace.tracing(reactor):
+            pass
+    elif tracing == "on":
+        from minitwisted.internet import task, trace
+
+        recording = trace.tracing(reactor)
+        events = recording.__enter__().events
+        # Drop what was recorded every second: the cost measured is recording, not memory.
+        task.LoopingCall(events.clear).start(1.0)
     protocol = importlib.import_module(f"{package}.internet.protocol")
     build = {"echo": echo_protocol, "stream": streaming_echo_protocol}[workload]
     factory = protocol.Factory.forProtocol(build(protocol))
@@ -198,6 +211,10 @@ def send_pending(selector, sock, unsent):
 def run(workload, framework):
     if framework in ("minitwisted", "twisted"):
         run_twisted_shaped(framework, workload)
+    elif framework == "minitwisted-traced":
+        run_twisted_shaped("minitwisted", workload, tracing="on")
+    elif framework == "minitwisted-after-tracing":
+        run_twisted_shaped("minitwisted", workload, tracing="after")
     elif framework == "asyncio":
         run_asyncio(workload)
     elif framework == "selectors":
@@ -209,7 +226,9 @@ def run(workload, framework):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workload", choices=["echo", "stream"])
-    parser.add_argument("framework", choices=["minitwisted", "twisted", "asyncio", "selectors"])
+    parser.add_argument("framework", choices=["minitwisted", "twisted", "asyncio", "selectors",
+                                              "minitwisted-traced",
+                                              "minitwisted-after-tracing"])
     parser.add_argument("--profile", metavar="FILE", help="cProfile; write FILE on SIGUSR1")
     args = parser.parse_args()
     if args.profile is None:

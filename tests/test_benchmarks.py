@@ -85,3 +85,19 @@ def test_timers_quick_run_prints_a_row_per_framework(tmp_path):
             f"no row for {name} in:\n{stdout}"
         )
     assert sorted(results["seconds"]) == sorted(FRAMEWORKS)
+
+
+def test_trace_quick_run_measures_tracing_off_after_and_on(tmp_path):
+    """A --quick tracing-cost run measures every variant, 'before' too when git history has it."""
+    results_file = tmp_path / "results.json"
+    finished = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_trace.py"), "--quick", "--json",
+         str(results_file)],
+        cwd=BENCHMARKS.parent, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    has_history = subprocess.run(
+        ["git", "cat-file", "-e", "109dde9^{commit}"], cwd=BENCHMARKS.parent,
+        capture_output=True).returncode == 0
+    expected = ["off", "after", "on"] + (["before"] if has_history else [])
+    for row in json.loads(results_file.read_text())["results"]:
+        assert sorted(row["cpu_us"]) == sorted(expected), finished.stdout
