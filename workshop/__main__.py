@@ -1,4 +1,4 @@
-"""``python -m workshop``: the kit's commands (``lab``, ``check``, ``agenda``, ``diagrams``, ``notebooks``)."""
+"""``python -m workshop``: the kit's commands (``lab``, ``check``, ``agenda``, ``diagrams``, ``notebooks``, ``build``, ``grade``)."""
 
 import argparse
 import os
@@ -34,6 +34,24 @@ def main(argv=None):
                                   "its outputs")
     notebooks_parser.add_argument("--timeout", type=int, default=60,
                                   help="seconds a cell may run (default 60)")
+    build_parser = sub.add_parser("build", help="generate exercises/ from solutions/")
+    build_parser.add_argument("what", choices=["exercises"], help="what to build")
+    build_parser.add_argument("--check", action="store_true",
+                              help="write nothing; exit 1 if a file is out of date")
+    grade_parser = sub.add_parser(
+        "grade", help="grade a notebook, a learner's folder, or a class folder")
+    grade_parser.add_argument("path", help="a notebook, a folder of notebooks (one learner), "
+                              "or a folder with one subfolder per learner")
+    grade_parser.add_argument("--jobs", type=int, default=1,
+                              help="notebooks graded at once (default 1)")
+    grade_parser.add_argument("--csv", metavar="FILE",
+                              help="write one row per learner, one column per exercise")
+    grade_parser.add_argument("--json", metavar="FILE",
+                              help="write every check of every exercise of every learner")
+    grade_parser.add_argument("--timeout-cell", type=float, default=30, metavar="S",
+                              help="seconds one cell may run (default 30)")
+    grade_parser.add_argument("--timeout-total", type=float, default=120, metavar="S",
+                              help="seconds one notebook may take in all (default 120)")
     args, extra = parser.parse_known_args(argv)
 
     if args.command == "lab":
@@ -54,6 +72,15 @@ def main(argv=None):
         from workshop import notebooks  # imported here: nbformat is only needed for this
 
         return notebooks.main(args.names, run=args.execute, timeout=args.timeout)
+    if args.command == "build":
+        from workshop import exercises  # imported here: nbformat is only needed for this
+
+        return exercises.main(check=args.check)
+    if args.command == "grade":
+        from workshop import grade  # imported here: nbclient is only needed for this
+
+        return grade.main(args.path, jobs=args.jobs, csv_path=args.csv, json_path=args.json,
+                          cell_timeout=args.timeout_cell, total_timeout=args.timeout_total)
     print(agenda.markdown_table())
     return 0
 
