@@ -199,31 +199,40 @@ def start_servers(frameworks):
     return servers
 
 
-def run_all(quick):
+def measure_rows(servers, connection_counts, quick):
+    """Measure every server at each connection count; return one row dict per count.
+
+    ``servers`` maps names to ``ServerProcess`` objects, or to the reason one did not
+    start.  Each row holds the best ``rate`` and ``cpu_us`` per name, and ``errors``.
+    """
     warmup, window = (QUICK_WARMUP_SECONDS, QUICK_WINDOW_SECONDS) if quick else (
         WARMUP_SECONDS, WINDOW_SECONDS)
     repeats = 1 if quick else REPEATS
+    results = []
+    for connections in connection_counts:
+        print(f"{connections} connections ...", file=sys.stderr)
+        row = {"connections": connections, "rate": {}, "cpu_us": {}, "errors": {}}
+        for name, server in servers.items():
+            if isinstance(server, str):
+                row["errors"][name] = f"server did not start: {server}"
+        for repeat in range(repeats):
+            # Rotate the order each repeat, so no server always goes first.
+            ready = [name for name in servers if name not in row["errors"]]
+            shift = repeat % len(ready) if ready else 0
+            for name in ready[shift:] + ready[:shift]:
+                measure_best(servers[name], name, row, connections, warmup, window)
+        results.append(row)
+    return results
+
+
+def run_all(quick):
     servers = start_servers(FRAMEWORKS)
-    results = []  # one dict per connection count
     try:
-        for connections in CONNECTIONS:
-            print(f"{connections} connections ...", file=sys.stderr)
-            row = {"connections": connections, "rate": {}, "cpu_us": {}, "errors": {}}
-            for name, server in servers.items():
-                if isinstance(server, str):
-                    row["errors"][name] = f"server did not start: {server}"
-            for repeat in range(repeats):
-                # Rotate the order each repeat, so no framework always goes first.
-                ready = [name for name in FRAMEWORKS if name not in row["errors"]]
-                shift = repeat % len(ready) if ready else 0
-                for name in ready[shift:] + ready[:shift]:
-                    measure_best(servers[name], name, row, connections, warmup, window)
-            results.append(row)
+        return measure_rows(servers, CONNECTIONS, quick)
     finally:
         for server in servers.values():
             if not isinstance(server, str):
                 server.stop()
-    return results
 
 
 def cell(row, key, name, digits=0):

@@ -30,8 +30,7 @@ from pathlib import Path
 
 from _harness import (Failed, ServerProcess, environment, format_ratio, print_environment,
                       write_json)
-from bench_echo import (QUICK_WARMUP_SECONDS, QUICK_WINDOW_SECONDS, REPEATS, WARMUP_SECONDS,
-                        WINDOW_SECONDS, measure_best)
+from bench_echo import measure_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE_TRACING = "109dde9^"  # the parent of the commit that added trace.py
@@ -65,34 +64,18 @@ def start(before_source):
 
 
 def run_all(quick):
-    warmup, window = (QUICK_WARMUP_SECONDS, QUICK_WINDOW_SECONDS) if quick else (
-        WARMUP_SECONDS, WINDOW_SECONDS)
-    repeats = 1 if quick else REPEATS
     with tempfile.TemporaryDirectory() as tmp:
         try:
             before = unpack_before(Path(tmp))
         except Failed as exc:
             before = exc
         servers = start(before)
-        rows = []
         try:
-            for connections in CONNECTIONS:
-                row = {"connections": connections, "rate": {}, "cpu_us": {}, "errors": {}}
-                for name, server in servers.items():
-                    if isinstance(server, str):
-                        row["errors"][name] = server
-                names = [name for name in VARIANTS if name not in row["errors"]]
-                for repeat in range(repeats):
-                    # Rotated, so no variant always runs first (or last) in a round.
-                    shift = repeat % len(names) if names else 0
-                    for name in names[shift:] + names[:shift]:
-                        measure_best(servers[name], name, row, connections, warmup, window)
-                rows.append(row)
+            return measure_rows(servers, CONNECTIONS, quick)
         finally:
             for server in servers.values():
                 if not isinstance(server, str):
                     server.stop()
-    return rows
 
 
 def print_report(rows):
