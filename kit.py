@@ -5,8 +5,9 @@
 
 (On Windows type ``py kit.py ...``.)  Both create the virtual environment in
 ``.venv`` beside this file when it is missing, install the kit into it (the
-packages ``minitwisted`` and ``workshop``, editable, with the test extra) and
-register the workshop's Jupyter kernel.  The install is recorded in a stamp
+packages ``minitwisted`` and ``workshop``, editable, with the test extra),
+register the workshop's Jupyter kernel and fetch reveal.js (for the slides) from
+the npm registry, checked against its sha512.  The install is recorded in a stamp
 file inside ``.venv``; while ``pyproject.toml`` is unchanged the next run skips
 straight to its command, so both commands are idempotent and quick.
 
@@ -16,10 +17,14 @@ and ``pytest``), so this stays a thin bootstrap.
 """
 
 import argparse
+import base64
 import hashlib
+import io
 import os
 import subprocess
 import sys
+import tarfile
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -29,6 +34,15 @@ STAMP = VENV / "kit-installed.txt"
 KERNEL_NAME = "twisted-workshop"
 KERNEL_DISPLAY_NAME = "Python 3 (Twisted workshop)"
 MIN_PYTHON = (3, 10)
+
+# reveal.js for the slides, from the npm registry: the exact release, checked against the
+# registry's own sha512 before anything is unpacked.  It goes into .venv/share/reveal.js,
+# never into the repository; ``python -m workshop build slides`` copies it beside the decks.
+REVEAL_VERSION = "5.2.1"
+REVEAL_URL = "https://registry.npmjs.org/reveal.js/-/reveal.js-%s.tgz" % REVEAL_VERSION
+REVEAL_SHA512 = ("r7//6mIM5p34hFiDMvYfXgyjXqGRta+/psd9YtytsgRlrpRzFv4RbH76TXd2qD+7ZPZEbpBDhdRh"
+                 "JaFgfQ7zNQ==")
+REVEAL_PARTS = ("dist/", "plugin/", "LICENSE")  # what the decks load, and the licence
 
 
 def venv_python(venv_dir=VENV):
@@ -51,14 +65,45 @@ def kernel_spec_path(venv_dir=VENV):
     return venv_dir / "share" / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
 
 
+def reveal_path(venv_dir=VENV):
+    """Where the install step unpacks reveal.js."""
+    return venv_dir / "share" / "reveal.js"
+
+
 def needs_install(venv_dir=VENV, root=ROOT):
-    """True when the environment is missing, stale, or lacks the kernel."""
+    """True when the environment is missing, stale, or lacks the kernel or reveal.js."""
     stamp = venv_dir / STAMP.name
     if not venv_python(venv_dir).exists() or not stamp.exists():
         return True
     if stamp.read_text().strip() != install_fingerprint(root):
         return True
+    if not (reveal_path(venv_dir) / "dist" / "reveal.js").exists():
+        return True
     return not kernel_spec_path(venv_dir).exists()
+
+
+def unpack_reveal(data, target):
+    """Check the reveal.js tarball ``data`` against its sha512 and unpack its parts into ``target``."""
+    digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
+    if digest != REVEAL_SHA512:
+        raise SystemExit("reveal.js %s from the registry does not match its sha512; "
+                         "not installing it" % REVEAL_VERSION)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        for member in archive.getmembers():
+            name = member.name.removeprefix("package/")
+            if not member.isfile() or not name.startswith(REVEAL_PARTS) or ".." in name:
+                continue
+            destination = target / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(archive.extractfile(member).read())
+
+
+def install_reveal(venv_dir=VENV):
+    """Download reveal.js from the npm registry into the environment (slides need it)."""
+    print("+ fetching reveal.js %s from the npm registry" % REVEAL_VERSION, flush=True)
+    with urllib.request.urlopen(REVEAL_URL, timeout=60) as response:
+        data = response.read()
+    unpack_reveal(data, reveal_path(venv_dir))
 
 
 def run(command):
@@ -83,6 +128,8 @@ def ensure_environment():
              "--quiet", "--editable", ".[test]"])
         run([python, "-m", "ipykernel", "install", "--sys-prefix",
              "--name", KERNEL_NAME, "--display-name", KERNEL_DISPLAY_NAME])
+        if not (reveal_path() / "dist" / "reveal.js").exists():
+            install_reveal()
         STAMP.write_text(install_fingerprint() + "\n")
     return python
 

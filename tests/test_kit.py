@@ -23,6 +23,9 @@ def project(tmp_path):
     kernel = kit.kernel_spec_path(venv)
     kernel.parent.mkdir(parents=True)
     kernel.write_text("{}")
+    reveal = kit.reveal_path(venv) / "dist" / "reveal.js"
+    reveal.parent.mkdir(parents=True)
+    reveal.write_text("")
     (venv / kit.STAMP.name).write_text(kit.install_fingerprint(tmp_path) + "\n")
     return tmp_path
 
@@ -44,6 +47,48 @@ def test_missing_kernel_or_stamp_needs_install(project):
     assert kit.needs_install(project / ".venv", project)
     (project / ".venv" / kit.STAMP.name).unlink()
     assert kit.needs_install(project / ".venv", project)
+
+
+def test_missing_reveal_needs_install(project):
+    """An environment without reveal.js (for the slides) is completed by the next run."""
+    (kit.reveal_path(project / ".venv") / "dist" / "reveal.js").unlink()
+    assert kit.needs_install(project / ".venv", project)
+
+
+def reveal_tarball(files):
+    """An npm-style tarball (everything under package/) holding ``files``."""
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo("package/" + name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_reveal_is_unpacked_only_when_its_sha512_matches(tmp_path, monkeypatch):
+    """A tarball whose sha512 differs from the pinned one is refused, and nothing is written."""
+    data = reveal_tarball({"dist/reveal.js": b"reveal"})
+    with pytest.raises(SystemExit, match="does not match its sha512"):
+        kit.unpack_reveal(data, tmp_path / "reveal.js")
+    assert not (tmp_path / "reveal.js").exists()
+
+
+def test_reveal_unpacks_only_what_the_decks_load(tmp_path, monkeypatch):
+    """dist/, plugin/ and the licence are unpacked; the rest of the package is not."""
+    import base64
+    import hashlib
+
+    data = reveal_tarball({"dist/reveal.js": b"reveal", "plugin/notes/notes.js": b"notes",
+                           "LICENSE": b"MIT", "README.md": b"readme", "js/index.js": b"src"})
+    monkeypatch.setattr(kit, "REVEAL_SHA512",
+                        base64.b64encode(hashlib.sha512(data).digest()).decode())
+    kit.unpack_reveal(data, tmp_path)
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == ["LICENSE", "dist/reveal.js", "plugin/notes/notes.js"]
 
 
 def test_missing_environment_needs_install(tmp_path):
