@@ -3,8 +3,8 @@
 Mirrors ``twisted.enterprise.adbapi`` (Twisted 26.10): ``ConnectionPool`` with
 ``runQuery``, ``runOperation``, ``runInteraction``, ``runWithConnection``, ``close``,
 ``start``, ``connect``/``disconnect``, pickling of the settings; the ``Connection`` and ``Transaction`` wrappers;
-``ConnectionLost``.  It is ``deferToThreadPool`` from ``notebooks/02_reactor.ipynb``
-(blocking work without blocking the loop) applied to a database.
+``ConnectionLost``.  It is ``deferToThreadPool`` (blocking work without blocking the loop)
+applied to a database, taught in ``notebooks/A3_database_in_threads.ipynb``.
 Tests: ``tests/enterprise/test_adbapi.py``.
 
 How the pieces fit:

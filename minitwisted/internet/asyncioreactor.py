@@ -6,8 +6,8 @@ the timer heap, system events and threads come from ``base.ReactorBase``; dispat
 (``_dispatch``), closing (``_disconnectSelectable``) and ``listenTCP``/``connectTCP``/
 ``listenUDP`` from ``selectreactor.SelectReactor``; the transports are unchanged.  The
 workshop runs it on the Jupyter kernel's own loop so that servers stay live between
-cells (``workshop/live.py``); ``notebooks/02_reactor.ipynb`` teaches the reactor it
-builds on.  Tests: ``tests/internet/test_asyncioreactor.py``.
+cells (``workshop/live.py``, ``notebooks/A1_asyncio_interop.ipynb``);
+``notebooks/02_reactor.ipynb`` teaches the reactor it builds on.  Tests: ``tests/internet/test_asyncioreactor.py``.
 
 How the two loops fit together: there is no ``mainLoop`` here; asyncio's loop is the
 loop.  Instead of the selector, ``_changeEvents`` calls ``loop.add_reader``/``add_writer``

@@ -2,7 +2,7 @@
 
 Mirrors ``twisted.internet.threads`` (Twisted 26.10): ``deferToThread``,
 ``deferToThreadPool``, ``callMultipleInThread`` and ``blockingCallFromThread``, with the
-same signatures.  The workshop uses them in ``notebooks/02_reactor.ipynb`` (blocking work
+same signatures.  The workshop uses them in ``notebooks/A3_database_in_threads.ipynb`` (blocking work
 without blocking the loop).  Tests: ``tests/internet/test_threads.py``.
 
 The one rule behind all four: only the reactor thread touches the reactor, transports

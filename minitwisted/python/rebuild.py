@@ -2,7 +2,7 @@
 
 Mirrors ``twisted.python.rebuild`` (Twisted 26.10): ``rebuild(module, doLog=1)``,
 ``Sensitive``, ``latestFunction``, ``latestClass``, ``updateInstance``, ``RebuildError``.
-The workshop shows it in ``notebooks/07_deployment.ipynb`` (changing a server's code
+The workshop shows it in ``notebooks/A4_updating_running_code.ipynb`` (changing a server's code
 without dropping its connections).  Tests: ``tests/python/test_rebuild.py``.
 
 ``importlib.reload`` alone runs the module's code again into the same module object:

@@ -3,7 +3,7 @@
 Mirrors ``twisted.python.threadpool.ThreadPool`` (Twisted 26.10): ``start``, ``stop``,
 ``callInThread``, ``callInThreadWithCallback``, ``adjustPoolsize``, ``min``/``max``,
 ``threads``, ``started``, ``joined``, and thread names ``PoolThread-<name>-<n>``.
-The workshop uses it in ``notebooks/02_reactor.ipynb`` (threads and the reactor).
+The workshop uses it in ``notebooks/A3_database_in_threads.ipynb`` (threads and the reactor).
 Tests: ``tests/python/test_threadpool.py``.
 
 Work waits in a ``queue.Queue``.  A worker thread is started when work arrives and no

@@ -4,7 +4,7 @@ Mirrors the core of ``twisted.web.client`` (Twisted 26.10): ``Agent``, ``Respons
 ``readBody``, ``FileBodyProducer`` and the exceptions a request can end with.  Tested
 against the standard library's ``http.server``, against ``minitwisted.web.server.Site``
 and side by side with ``twisted.web.client.Agent`` by ``tests/web/test_client.py``;
-used by ``notebooks/07_deployment.ipynb``.
+used by ``notebooks/A2_web_in_sixty_seconds.ipynb``.
 
 Read it in this order:
 

@@ -4,7 +4,7 @@ Mirrors ``twisted.web.http`` (Twisted 26.10): ``HTTPChannel`` (the protocol),
 ``Request`` (one request and its response), ``HTTPFactory`` (which keeps the access
 log) and ``combinedLogFormatter``.  ``minitwisted.web.server`` builds the resource-tree
 Site on top of them.  Checked against real clients and side by side with Twisted by
-``tests/web/test_server.py``; used by ``notebooks/07_deployment.ipynb``.
+``tests/web/test_server.py``; used by ``notebooks/A2_web_in_sixty_seconds.ipynb``.
 
 One connection, in order: ``HTTPChannel.dataReceived`` buffers bytes and
 ``_parse`` cuts them into a request line, header lines and a body (Content-Length or

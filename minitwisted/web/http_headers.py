@@ -1,7 +1,7 @@
 """HTTP headers: a case-insensitive multimap from header names to lists of raw values.
 
 Mirrors ``twisted.web.http_headers`` (Twisted 26.10), checked side by side against
-Twisted by ``tests/web/test_http_headers.py``; used by ``notebooks/07_deployment.ipynb``.
+Twisted by ``tests/web/test_http_headers.py``; used by ``notebooks/A2_web_in_sixty_seconds.ipynb``.
 
 Names and values are stored as bytes.  A caller may use ``str`` instead: values are
 encoded as UTF-8 on the way in, and ``getRawHeaders`` answers in the type of the name

@@ -2,7 +2,7 @@
 
 Mirrors the client half of ``twisted.web.iweb`` (Twisted 26.10): ``IBodyProducer``,
 ``IResponse`` and ``UNKNOWN_LENGTH``.  Implemented by ``minitwisted.web.client`` and
-tested there, by ``tests/web/test_client.py``; used by ``notebooks/07_deployment.ipynb``.
+tested there, by ``tests/web/test_client.py``; used by ``notebooks/A2_web_in_sixty_seconds.ipynb``.
 """
 
 from zope.interface import Attribute, Interface

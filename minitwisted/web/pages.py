@@ -1,7 +1,7 @@
 """Error pages: resources that answer every request with one status and a short HTML page.
 
 Mirrors ``twisted.web.pages`` (Twisted 26.10), checked side by side against Twisted by
-``tests/web/test_pages.py``; used by ``notebooks/07_deployment.ipynb``.
+``tests/web/test_pages.py``; used by ``notebooks/A2_web_in_sixty_seconds.ipynb``.
 
 Unlike ``resource.ErrorPage``, these escape their text, so a path echoed into the page
 cannot inject HTML.  Like Twisted's (which renders them with ``twisted.web.template``),

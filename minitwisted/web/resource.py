@@ -1,7 +1,7 @@
 """Resources: the tree of objects a web Site walks to find who answers a request.
 
 Mirrors ``twisted.web.resource`` (Twisted 26.10), checked side by side against Twisted
-by ``tests/web/test_resource.py``; used by ``notebooks/07_deployment.ipynb``.
+by ``tests/web/test_resource.py``; used by ``notebooks/A2_web_in_sixty_seconds.ipynb``.
 
 A request for ``/a/b`` starts at the Site's root: ``getChildForRequest`` moves ``a``
 from ``request.postpath`` to ``request.prepath`` and asks the root for that child, then

@@ -4,7 +4,7 @@ Mirrors ``twisted.web.server`` (Twisted 26.10): ``Site``, ``Request``,
 ``NOT_DONE_YET`` and ``version``.  The HTTP protocol itself is in
 ``minitwisted.web.http``.  Tested with curl, Twisted's Agent, ``http.client`` and side
 by side with ``twisted.web.server.Site`` by ``tests/web/test_server.py``; used by
-``notebooks/07_deployment.ipynb``.
+``notebooks/A2_web_in_sixty_seconds.ipynb``.
 
 ``Request.process`` sets the default headers, asks the Site for the resource
 (``getResourceFor``, which walks ``prepath``/``postpath``), and ``render`` turns what

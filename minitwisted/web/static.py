@@ -1,7 +1,7 @@
 """Static files: a resource that serves a folder, and never anything outside it.
 
 Mirrors ``twisted.web.static.File`` (Twisted 26.10); tested over loopback by
-``tests/web/test_static.py``; used by ``notebooks/07_deployment.ipynb``.
+``tests/web/test_static.py``; used by ``notebooks/A2_web_in_sixty_seconds.ipynb``.
 
 Each path segment (already percent-decoded by the request) is checked before it
 touches the disk: ``..``, ``.``, a segment holding a separator or NUL, and anything whose
