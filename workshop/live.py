@@ -28,6 +28,13 @@ Why not ``reactor.run()`` in a cell: it would block the kernel until the reactor
 and the kernel's loop is already running, so asyncio refuses to run it a second time.
 Instead ``start()`` only fires the startup event (``startRunning``); the kernel's loop
 does the waiting, between and during cells.
+
+Where ``print`` output goes: the kernel sends what a callback prints to the cell whose
+code registered that callback with the loop (ipykernel follows asyncio's context), not
+to the cell running now.  So a server's ``dataReceived`` started in cell 3 prints under
+cell 3, even while cell 5 runs; in a notebook run by nbclient or nbval, output for a
+finished cell is dropped.  To show what a server did in a later cell, collect it (in a
+list, say) and print it in the cell that waited for it, as the notebooks do.
 """
 
 import asyncio
