@@ -30,10 +30,11 @@ Instead ``start()`` only fires the startup event (``startRunning``); the kernel'
 does the waiting, between and during cells.
 
 Where ``print`` output goes: the kernel sends what a callback prints to the cell whose
-code registered that callback with the loop (ipykernel follows asyncio's context), not
-to the cell running now.  So a server's ``dataReceived`` started in cell 3 prints under
-cell 3, even while cell 5 runs; in a notebook run by nbclient or nbval, output for a
-finished cell is dropped.  To show what a server did in a later cell, collect it (in a
+code registered it with the loop (ipykernel follows asyncio's context), not to the cell
+running now; a listening port registers each connection it accepts in its own context.
+So the ``dataReceived`` of a server started in cell 3 prints under cell 3, even when
+cell 5 made the connection; in a notebook run by nbclient or nbval, output for a
+finished cell is dropped (checked with nbclient and ipykernel 7.4).  To show what a server did in a later cell, collect it (in a
 list, say) and print it in the cell that waited for it, as the notebooks do.
 """
 
