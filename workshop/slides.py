@@ -155,7 +155,8 @@ def closing_slide(section):
         lines.append('<p>Your turn: <code>exercises/%s</code></p>' % section.notebook)
     else:
         lines.append("<p>Questions?</p>")
-    index = agenda.AGENDA.index(section)
+    labels = [s.label for s in agenda.AGENDA]
+    index = labels.index(section.label) if section.label in labels else len(labels)
     if index + 1 < len(agenda.AGENDA):
         after = agenda.AGENDA[index + 1]
         lines.append('<p>Next: <a href="%s">%s %s</a></p>' % (

@@ -1,9 +1,11 @@
 """Opt-in tracing: record what the reactor loop and a Deferred's chain did, as plain data.
 
 Mirrors nothing in Twisted (a teaching aid).  The records are plain dataclasses that a
-notebook can print, tabulate or plot: ``notebooks/02_reactor.ipynb`` draws a loop's
-waits and dispatches on a time line, and ``notebooks/03_callbacks_and_deferreds.ipynb``
-shows which column of a chain ran.  Tests: ``tests/internet/test_trace.py``.
+notebook can print, tabulate or plot with ``workshop.diagrams``:
+``notebooks/02_reactor.ipynb`` counts a run's waits, dispatches and timers on the
+reactor loop, ``notebooks/03_callbacks_and_deferreds.ipynb`` draws which column of a
+chain ran, and ``notebooks/05_protocols_and_factories.ipynb`` draws a connection's
+lifecycle.  Tests: ``tests/internet/test_trace.py``.
 
 Two ways in:
 
@@ -343,7 +345,9 @@ def tracing(reactor=None):
 
     Yields a ``Trace``; its ``events`` fill as the reactor runs inside the block.
     Timers scheduled before the block are traced too; calls queued by
-    ``callFromThread`` before the block are not.  On leaving, even by an exception,
+    ``callFromThread`` before the block are not, and neither are the lifecycle calls of
+    ports and connections made before it: only factories given to ``listenTCP`` or
+    ``connectTCP`` inside the block are followed.  On leaving, even by an exception,
     the reactor's own methods are back and pending timers run their own callables.
     """
     if reactor is None:
