@@ -34,10 +34,13 @@ def main(argv=None):
                                   "its outputs")
     notebooks_parser.add_argument("--timeout", type=int, default=60,
                                   help="seconds a cell may run (default 60)")
-    build_parser = sub.add_parser("build", help="generate exercises/ from solutions/")
-    build_parser.add_argument("what", choices=["exercises"], help="what to build")
+    build_parser = sub.add_parser(
+        "build", help="generate exercises/ from solutions/, or the slides from the notebooks")
+    build_parser.add_argument("what", choices=["exercises", "slides"], help="what to build")
     build_parser.add_argument("--check", action="store_true",
-                              help="write nothing; exit 1 if a file is out of date")
+                              help="exercises: write nothing; exit 1 if a file is out of date")
+    build_parser.add_argument("--pdf", action="store_true",
+                              help="slides: also print each deck to slides/pdf/ (Chromium)")
     grade_parser = sub.add_parser(
         "grade", help="grade a notebook, a learner's folder, or a class folder")
     grade_parser.add_argument("path", help="a notebook, a folder of notebooks (one learner), "
@@ -72,6 +75,10 @@ def main(argv=None):
         from workshop import notebooks  # imported here: nbformat is only needed for this
 
         return notebooks.main(args.names, run=args.execute, timeout=args.timeout)
+    if args.command == "build" and args.what == "slides":
+        from workshop import slides  # imported here: nbconvert is only needed for this
+
+        return slides.main(pdf=args.pdf)
     if args.command == "build":
         from workshop import exercises  # imported here: nbformat is only needed for this
 

@@ -32,7 +32,6 @@ import hashlib
 import html
 import re
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -313,17 +312,41 @@ def chromium():
     return None
 
 
-def write_pdf(deck_path, pdf_path):
-    """Print a deck's reveal print view to PDF with headless Chromium."""
+def open_browser(playwright):
+    """Launch headless Chromium (the system's, as Debian's package installs it) with Playwright."""
     browser = chromium()
     if browser is None:
-        raise SlideError("--pdf needs Chromium (or Chrome) on the PATH")
+        raise SlideError("this needs Chromium (or Chrome) on the PATH")
+    return playwright.chromium.launch(executable_path=browser, args=["--no-sandbox"])
+
+
+def load_deck(page, url):
+    """Open a deck in ``page`` and wait until reveal.js has laid it out."""
+    page.goto(url)
+    page.wait_for_function("window.Reveal && Reveal.isReady()")
+
+
+def write_pdf(deck_path, pdf_path):
+    """Print a deck's reveal print view (``?print-pdf``) to PDF with headless Chromium.
+
+    Driven through Playwright so the page is printed only once reveal.js has laid out
+    its print view; Chromium's own ``--print-to-pdf`` prints before that, blank.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise SlideError("--pdf needs Playwright: python3 kit.py setup installs it") from None
+    pdf_path = Path(pdf_path)
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
-                    "--no-pdf-header-footer", "--virtual-time-budget=10000",
-                    "--print-to-pdf=%s" % pdf_path,
-                    Path(deck_path).resolve().as_uri() + "?print-pdf"],
-                   check=True, capture_output=True, timeout=120)
+    with sync_playwright() as playwright:
+        browser = open_browser(playwright)
+        try:
+            page = browser.new_page()
+            load_deck(page, Path(deck_path).resolve().as_uri() + "?print-pdf")
+            page.pdf(path=str(pdf_path), width="1280px", height="720px",
+                     print_background=True)
+        finally:
+            browser.close()
     return pdf_path
 
 

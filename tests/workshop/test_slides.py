@@ -150,3 +150,11 @@ def test_the_workshop_command_rebuilds_stale_slides_only(monkeypatch):
     monkeypatch.setattr(slides, "is_stale", lambda: True)
     monkeypatch.setattr(slides, "build", broken)
     assert lab.refresh_slides() is False
+
+
+@pytest.mark.parametrize("section", agenda.AGENDA, ids=[s.label for s in agenda.AGENDA])
+def test_every_section_makes_a_deck(section):
+    """Each agenda section's notebook marks slides that make a deck of its minutes."""
+    deck = slides.deck(section)
+    assert sum(slide.minutes for slide in deck) == section.minutes
+    assert len(deck) >= 4
