@@ -21,3 +21,10 @@ def test_sections_are_numbered_in_order():
 def test_readme_table_is_the_generated_one():
     """The README's agenda table is exactly what 'python -m workshop agenda' prints."""
     assert agenda.markdown_table() in README.read_text(encoding="utf-8")
+
+
+def test_readme_table_links_each_notebook():
+    """Each row of the README's table links the section's notebook, which exists."""
+    for section in agenda.AGENDA:
+        assert "](notebooks/%s)" % section.notebook in agenda.markdown_table()
+        assert (README.parent / "notebooks" / section.notebook).exists()
