@@ -1,6 +1,6 @@
 """Twisted Web in 60 seconds: each section of the classic tutorial as one resource of one site.
 
-Explained in notebooks/07_deployment.ipynb, section "Twisted Web in 60 seconds".
+Explained in notebooks/A2_web_in_sixty_seconds.ipynb, one idea at a time.
 Run it with a port (0 lets the system pick one; the line "listening on ..." shows it):
 
     python examples/web_60_seconds.py 8080

@@ -1,6 +1,6 @@
 """A small web application: static files, a dynamic page, a form, a slow page, an access log.
 
-Explained in notebooks/07_deployment.ipynb, section "A web application".
+Its parts are explained in notebooks/A2_web_in_sixty_seconds.ipynb, its access log in 07.
 Run it with a port (0 lets the system pick one; the line "listening on ..." shows it):
 
     python examples/web_app.py 8080

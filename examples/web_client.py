@@ -1,6 +1,6 @@
 """A web client: fetch one URL with Agent, print the status line and the body.
 
-Explained in notebooks/07_deployment.ipynb, section "Talking to a web server".
+Explained in notebooks/A2_web_in_sixty_seconds.ipynb (fetching each page with Agent).
 Start ``examples/web_app.py`` (or any web server) first, then:
 
     python examples/web_client.py http://127.0.0.1:8080/hello?name=bob

@@ -51,11 +51,22 @@ INTERNAL_SERVER_ERROR = 500
 NOT_IMPLEMENTED = 501
 
 RESPONSES = {
-    100: b"Continue", 200: b"OK", 201: b"Created", 204: b"No Content",
-    301: b"Moved Permanently", 302: b"Found", 304: b"Not Modified",
-    400: b"Bad Request", 401: b"Unauthorized", 403: b"Forbidden", 404: b"Not Found",
-    405: b"Method Not Allowed", 413: b"Request Entity Too Large", 418: b"I'm a teapot",
-    500: b"Internal Server Error", 501: b"Not Implemented", 503: b"Service Unavailable",
+    100: b"Continue", 101: b"Switching Protocols", 200: b"OK", 201: b"Created",
+    202: b"Accepted", 203: b"Non-Authoritative Information", 204: b"No Content",
+    205: b"Reset Content.", 206: b"Partial Content", 207: b"Multi-Status",
+    300: b"Multiple Choices", 301: b"Moved Permanently", 302: b"Found", 303: b"See Other",
+    304: b"Not Modified", 305: b"Use Proxy", 307: b"Temporary Redirect",
+    308: b"Permanent Redirect", 400: b"Bad Request", 401: b"Unauthorized",
+    402: b"Payment Required", 403: b"Forbidden", 404: b"Not Found",
+    405: b"Method Not Allowed", 406: b"Not Acceptable",
+    407: b"Proxy Authentication Required", 408: b"Request Time-out", 409: b"Conflict",
+    410: b"Gone", 411: b"Length Required", 412: b"Precondition Failed",
+    413: b"Request Entity Too Large", 414: b"Request-URI Too Long",
+    415: b"Unsupported Media Type", 416: b"Requested Range not satisfiable",
+    417: b"Expectation Failed", 418: b"I'm a teapot", 500: b"Internal Server Error",
+    501: b"Not Implemented", 502: b"Bad Gateway", 503: b"Service Unavailable",
+    504: b"Gateway Time-out", 505: b"HTTP Version not supported",
+    507: b"Insufficient Storage Space", 510: b"Not Extended",
 }
 
 _MONTHS = [None, "Jan", "Feb", "Mar", "Apr", "May", "Jun",

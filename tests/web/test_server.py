@@ -294,3 +294,12 @@ def test_timedOutClientIsNotAbortedLater():
 
     assert thttp.HTTPChannel.abortTimeout == 15
     assert not hasattr(mhttp.HTTPChannel, "abortTimeout")
+
+
+def test_reasonPhrasesAreTwisteds():
+    """Every status code has Twisted's reason phrase (a 410 says Gone)."""
+    from twisted.web import http as twistedHttp
+
+    from minitwisted.web import http
+
+    assert http.RESPONSES == twistedHttp.RESPONSES
