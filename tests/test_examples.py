@@ -170,7 +170,8 @@ def sideBySide(examples, scenario, expected):
 def test_exampleDocstringNamesItsNotebookAndHowToRunIt(name):
     """Each example opens with a docstring naming its notebook and the command that runs it."""
     docstring = ast.get_docstring(ast.parse((EXAMPLES / f"{name}.py").read_text()))
-    notebook = ("04_transports" if "echo" in name else "07_deployment" if name.startswith("web")
+    notebook = ("04_transports" if "echo" in name
+                else "A2_web_in_sixty_seconds" if name.startswith("web")
                 else "05_protocols_and_factories")
     assert f"notebooks/{notebook}.ipynb" in docstring
     assert f"python examples/{name}.py " in docstring
