@@ -25,10 +25,19 @@ def show(obj):
 
 
 def twisted_source(dotted):
-    """Display real Twisted's source for ``dotted`` (``"twisted.internet.base.DelayedCall"``)."""
-    module_name, _, attribute = dotted.rpartition(".")
-    try:
-        obj = importlib.import_module(dotted)
-    except ImportError:
-        obj = getattr(importlib.import_module(module_name), attribute)
-    return show(obj)
+    """Display real Twisted's source for ``dotted``: a module, class, function or method.
+
+    ``"twisted.internet.task"``, ``"twisted.internet.task.Clock"`` and
+    ``"twisted.internet.task.Clock.advance"`` all work: the longest importable prefix
+    is the module, the rest are attributes.
+    """
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            obj = getattr(obj, name)
+        return show(obj)
+    raise ImportError("no module in %r" % (dotted,))

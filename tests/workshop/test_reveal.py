@@ -19,3 +19,11 @@ def test_twisted_source_finds_classes_and_modules():
     assert "class Clock" in reveal.twisted_source("twisted.internet.task.Clock").data
     assert inspect.getsource(twisted.internet.task) in reveal.twisted_source(
         "twisted.internet.task").data
+
+
+def test_twisted_source_finds_methods_of_classes():
+    """twisted_source() walks attributes past the module: a class's method."""
+    from twisted.internet import task
+
+    assert reveal.twisted_source("twisted.internet.task.Clock.advance").data == (
+        "```python\n%s```" % inspect.getsource(task.Clock.advance))
