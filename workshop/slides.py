@@ -49,6 +49,8 @@ EXERCISES = ROOT / "exercises"
 
 
 ANCHOR = re.compile(r'<a class="anchor-link" href="#[^"]*">&#182;</a>')
+FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+LINK = re.compile(r'href="([^":#/][^":]*\.ipynb(?:#[^"]*)?)"')  # a relative link to a notebook
 
 
 class SlideError(Exception):
@@ -66,10 +68,33 @@ class Slide:
 
 
 def markdown(text):
-    """Markdown to HTML, as JupyterLab renders a markdown cell (without heading anchors)."""
+    """Markdown to HTML, as JupyterLab renders a markdown cell (without heading anchors).
+
+    Links to notebooks are rewritten for a deck in ``slides/``: to the section's deck
+    when there is one, otherwise to the notebook beside the slides' folder.
+    """
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-    return ANCHOR.sub("", markdown2html_mistune(text))
+    # Fenced code goes to reveal's highlighter, like code cells, not to Pygments' markup.
+    blocks = []
+
+    def hold(match):
+        blocks.append(code_block(match.group(1)))
+        return "\n\nSLIDECODEBLOCK%d\n\n" % (len(blocks) - 1)
+
+    text = FENCE.sub(hold, text)
+    rendered = LINK.sub(_relink, ANCHOR.sub("", markdown2html_mistune(text)))
+    return re.sub(r"(?:<p>)?SLIDECODEBLOCK(\d+)(?:</p>)?",
+                  lambda match: blocks[int(match.group(1))], rendered)
+
+
+def _relink(match):
+    target = match.group(1)
+    name, _, anchor = target.partition("#")
+    decks = {section.notebook for section in agenda.AGENDA}
+    if name in decks:
+        return 'href="%s"' % name.replace(".ipynb", ".html")
+    return 'href="../notebooks/%s"' % target
 
 
 def code_block(source):
@@ -79,21 +104,29 @@ def code_block(source):
 
 
 def output_block(cell):
-    """The text a code cell printed or returned, cut to ``MAX_OUTPUT_LINES``; "" if none."""
-    lines = []
+    """What a code cell printed or returned: text cut to ``MAX_OUTPUT_LINES``, markdown rendered.
+
+    Streams are joined before they are split into lines, so how the kernel happened to
+    cut its output into chunks does not show.  A displayed ``Markdown`` (such as
+    ``workshop.reveal.show``) is rendered as the notebook renders it.
+    """
+    text, rendered = "", []
     for output in cell.get("outputs", []):
+        data = output.get("data", {})
         if output.output_type == "stream":
-            lines += output.text.splitlines()
-        elif output.output_type == "execute_result" and "text/plain" in output.data:
-            if not any(key.startswith("image/") for key in output.data):
-                lines += output.data["text/plain"].splitlines()
+            text += output.text
+        elif "text/markdown" in data:
+            rendered.append(markdown(data["text/markdown"]))
+        elif output.output_type == "execute_result" and "text/plain" in data:
+            if not any(key.startswith("image/") for key in data):
+                text += data["text/plain"] + "\n"
         elif output.output_type == "error":
-            lines.append("%s: %s" % (output.ename, output.evalue))
-    if not lines:
-        return ""
+            text += "%s: %s\n" % (output.ename, output.evalue)
+    lines = text.splitlines()
     if len(lines) > MAX_OUTPUT_LINES:
         lines = lines[:MAX_OUTPUT_LINES] + ["…"]
-    return '<pre class="output">%s</pre>' % html.escape("\n".join(lines))
+    block = '<pre class="output">%s</pre>' % html.escape("\n".join(lines)) if lines else ""
+    return block + "".join(rendered)
 
 
 def image_block(cell):
@@ -137,9 +170,13 @@ def collect(nb):
     return slides
 
 
+def _inline(text):
+    """Markdown for one line, without the paragraph around it."""
+    return re.sub(r"^<p>|</p>$", "", markdown(text).strip())
+
+
 def title_slide(section):
-    objectives = "".join("<li>%s</li>" % markdown(o).strip()[3:-4]
-                         for o in section.objectives)
+    objectives = "".join("<li>%s</li>" % _inline(o) for o in section.objectives)
     body = ('<h1>%s · %s</h1><p class="minutes">%d minutes</p><ul>%s</ul>'
             % (section.label, html.escape(section.title), section.minutes, objectives))
     notes = markdown(section.builds) + "<p>Objectives: read them out; they are what the " \
@@ -151,7 +188,8 @@ def closing_slide(section):
     exercise = EXERCISES / section.notebook
     lines = []
     if exercise.exists():
-        lines.append('<p>Your turn: <code>exercises/%s</code></p>' % section.notebook)
+        lines.append('<p>Your turn: <a href="../exercises/%s"><code>exercises/%s</code></a></p>'
+                     % (section.notebook, section.notebook))
     else:
         lines.append("<p>Questions?</p>")
     labels = [s.label for s in agenda.AGENDA]
@@ -194,8 +232,11 @@ PAGE = """<!DOCTYPE html>
 <link rel="stylesheet" href="reveal.js/plugin/highlight/monokai.css">
 <style>
 .reveal pre {{ width: 100%; font-size: 0.5em; }}
-.reveal pre.output {{ background: #f4f4f4; padding: 0.4em; box-shadow: none; }}
-.reveal img.diagram, .reveal img.figure {{ max-height: 560px; border: none; }}
+.reveal pre.output {{ background: #f4f4f4; padding: 0.4em; box-shadow: none;
+                     white-space: pre-wrap; }}
+.reveal img.diagram, .reveal img.figure {{ max-height: 640px; max-width: 100%;
+                                           border: none; margin: 0; }}
+.reveal .hljs-comment {{ color: #c8c4a8; }}  /* monokai's grey is too faint for a projector */
 .reveal p.minutes {{ color: #777; }}
 .reveal .slides section {{ text-align: left; }}
 </style>

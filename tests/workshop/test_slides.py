@@ -158,3 +158,26 @@ def test_every_section_makes_a_deck(section):
     deck = slides.deck(section)
     assert sum(slide.minutes for slide in deck) == section.minutes
     assert len(deck) >= 4
+
+
+def test_outputs_join_streams_and_render_markdown():
+    """Stream chunks join before lines are counted, and displayed markdown renders as HTML."""
+    shown = cell("code", "show(f)")
+    shown.outputs = [nbformat.v4.new_output("stream", text="one\n"),
+                     nbformat.v4.new_output("stream", text="\ntwo\n"),
+                     nbformat.v4.new_output("display_data",
+                                            data={"text/markdown": "```python\ndef f(): pass\n```",
+                                                  "text/plain": "<Markdown object>"})]
+    block = slides.output_block(shown)
+    assert '<pre class="output">one\n\ntwo</pre>' in block
+    assert '<code class="language-python" data-trim data-noescape>def f(): pass' in block
+    assert "Markdown object" not in block
+
+
+def test_links_point_to_decks_or_back_to_the_notebooks():
+    """A link to a section's notebook leads to its deck; any other notebook, to notebooks/."""
+    rendered = slides.markdown("[05](05_protocols_and_factories.ipynb) and "
+                               "[A1](A1_asyncio_interop.ipynb#part-2) and [web](https://x.org/a.ipynb)")
+    assert 'href="05_protocols_and_factories.html"' in rendered
+    assert 'href="../notebooks/A1_asyncio_interop.ipynb#part-2"' in rendered
+    assert 'href="https://x.org/a.ipynb"' in rendered
