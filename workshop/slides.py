@@ -177,7 +177,7 @@ def _inline(text):
 
 def title_slide(section):
     objectives = "".join("<li>%s</li>" % _inline(o) for o in section.objectives)
-    body = ('<h1>%s · %s</h1><p class="minutes">%d minutes</p><ul>%s</ul>'
+    body = ('<h2>%s · %s</h2><p class="minutes">%d minutes</p><ul>%s</ul>'
             % (section.label, html.escape(section.title), section.minutes, objectives))
     notes = markdown(section.builds) + "<p>Objectives: read them out; they are what the " \
         "exercises check.</p>"
@@ -207,7 +207,7 @@ def closing_slide(section):
 def check(section, slides):
     """The problems that stop ``slides`` from making ``section``'s deck (empty when none)."""
     problems = []
-    if len(slides) < 3:
+    if len(slides) < 3:  # the title and closing slides, and nothing from the notebook
         problems.append("no slides marked in the notebook (slideshow.slide_type)")
     for slide in slides:
         where = "the slide at cell %s" % slide.cell if slide.cell is not None else "a slide"
@@ -252,6 +252,8 @@ PAGE = """<!DOCTYPE html>
 Reveal.initialize({{
   hash: true, width: 1280, height: 720, slideNumber: "c/t",
   totalTime: {seconds},
+  pdfSeparateFragments: false,  // a handout page per slide, not per fragment step,
+  pdfMaxPagesPerSlide: 1,       // and a tall slide does not spill onto a second page
   plugins: [RevealNotes, RevealHighlight]
 }});
 </script>
@@ -333,8 +335,7 @@ def build(outdir=SLIDES, notebooks=NOTEBOOKS, sections=agenda.AGENDA, pdf=False)
     (outdir / "index.html").write_text(index_page(sections), encoding="utf-8")
     (outdir / "built-from.txt").write_text(sources_fingerprint(notebooks) + "\n")
     if pdf:
-        for path in paths:
-            write_pdf(path, outdir / "pdf" / path.with_suffix(".pdf").name)
+        write_pdfs(paths, outdir / "pdf")
     return paths
 
 
@@ -367,27 +368,47 @@ def load_deck(page, url):
     page.wait_for_function("window.Reveal && Reveal.isReady()")
 
 
-def write_pdf(deck_path, pdf_path):
-    """Print a deck's reveal print view (``?print-pdf``) to PDF with headless Chromium.
-
-    Driven through Playwright so the page is printed only once reveal.js has laid out
-    its print view; Chromium's own ``--print-to-pdf`` prints before that, blank.
-    """
+def write_pdfs(paths, outdir):
+    """Print every deck in ``paths`` to ``outdir``, with one browser."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise SlideError("--pdf needs Playwright: python3 kit.py setup installs it") from None
-    pdf_path = Path(pdf_path)
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = open_browser(playwright)
         try:
-            page = browser.new_page()
-            load_deck(page, Path(deck_path).resolve().as_uri() + "?print-pdf")
-            page.pdf(path=str(pdf_path), width="1280px", height="720px",
-                     print_background=True)
+            return [write_pdf(path, Path(outdir) / path.with_suffix(".pdf").name, browser)
+                    for path in paths]
         finally:
             browser.close()
+
+
+def write_pdf(deck_path, pdf_path, browser=None):
+    """Print a deck's reveal print view (``?print-pdf``) to PDF with headless Chromium.
+
+    Driven through Playwright so the page is printed only once reveal.js has laid out
+    its print view; Chromium's own ``--print-to-pdf`` prints before that, blank.  Pass
+    an open Playwright ``browser`` to reuse it; otherwise one is started and closed.
+    """
+    if browser is None:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            raise SlideError("--pdf needs Playwright: python3 kit.py setup installs it") from None
+        with sync_playwright() as playwright:
+            browser = open_browser(playwright)
+            try:
+                return write_pdf(deck_path, pdf_path, browser)
+            finally:
+                browser.close()
+    pdf_path = Path(pdf_path)
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page()
+    try:
+        load_deck(page, Path(deck_path).resolve().as_uri() + "?print-pdf")
+        page.pdf(path=str(pdf_path), width="1280px", height="720px", print_background=True)
+    finally:
+        page.close()
     return pdf_path
 
 

@@ -143,11 +143,11 @@ def test_deck_served_by_a_local_server_stays_local(built, page):
         server.server_close()
 
 
-def test_pdf_handout_has_a_page_per_slide(built, tmp_path):
+def test_pdf_handout_has_a_page_per_slide(built, browser, tmp_path):
     """--pdf prints the deck's print view: a PDF with one page per slide."""
     section = SECTIONS[5]
     pdf = slides.write_pdf(built / section.notebook.replace(".ipynb", ".html"),
-                           tmp_path / "handout.pdf")
+                           tmp_path / "handout.pdf", browser)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
