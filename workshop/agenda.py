@@ -49,7 +49,7 @@ AGENDA = (
         "blocking vs non-blocking I/O; from a naive polling loop to `select`",
         builds="We start with no framework at all: a blocking echo server that stalls on "
         "its second client, a threaded one, a naive polling loop that burns the CPU, and "
-        "finally a loop around `select` that waits for the operating system to say which "
+        "finally a loop around `selectors` that waits for the operating system to say which "
         "socket is ready. That last loop is the seed of the reactor.",
         objectives=("Explain why a blocking server serves one client at a time.",
                     "Compare blocking, threaded and event-driven servers on the same requests.",
@@ -73,13 +73,15 @@ AGENDA = (
         builds="We build a small reactor step by step: a heap of timers behind "
         "`callLater`, a `DelayedCall` that can be cancelled, readers and writers waited "
         "on with `selectors`, `run` and `stop`, and system event triggers. Then we read "
-        "minitwisted's own reactor and run the same checks on both.",
+        "minitwisted's own reactor and run the same checks on both, and on real Twisted's "
+        "reactor and `task.Clock`.",
         objectives=("Schedule, cancel and reschedule timers with `callLater`.",
                     "Describe one turn of the reactor loop: wait, dispatch, run timers.",
-                    "Register readers and writers and stop the reactor cleanly."),
+                    "Register readers and writers and stop the reactor cleanly.",
+                    "Run code at startup and shutdown with `addSystemEventTrigger`."),
         prerequisites=("00", "01"),
         rebuilds="`twisted.internet.base.ReactorBase`, `DelayedCall`, "
-        "`twisted.internet.selectreactor.SelectReactor`"),
+        "`twisted.internet.selectreactor.SelectReactor`, `twisted.internet.task.Clock`"),
     Section(
         3, "callbacks_and_deferreds", "Callbacks and Deferreds", 20,
         "success/failure paths, chains, `Failure`, chaining Deferreds, "
@@ -91,10 +93,11 @@ AGENDA = (
         "diagram of real chains.",
         objectives=("Predict which callback or errback runs next in a chain.",
                     "Build a Deferred with `callback`, `errback` and chaining.",
-                    "Write the same logic with callbacks, `inlineCallbacks` and `async`/`await`."),
+                    "Write the same logic with callbacks, `inlineCallbacks` and `async`/`await`.",
+                    "Find and fix an unhandled error in a Deferred."),
         prerequisites=("02",),
-        rebuilds="`twisted.internet.defer.Deferred`, `DeferredList`, `inlineCallbacks`, "
-        "`twisted.python.failure.Failure`"),
+        rebuilds="`twisted.internet.defer.Deferred`, `DeferredList`, `gatherResults`, "
+        "`inlineCallbacks`, `ensureDeferred`, `twisted.python.failure.Failure`"),
     Section(
         4, "transports", "Transports", 20,
         "buffered writes, `loseConnection`, producers/consumers, TCP and UDP",
@@ -129,21 +132,26 @@ AGENDA = (
         builds="We test protocols without a network: feed bytes to a protocol on a "
         "`StringTransport` and check what it wrote, move time with `Clock`, test "
         "Deferreds with `successResultOf`, return Deferreds from tests, see why touching "
-        "the real reactor makes tests dirty, and read the trial runner's report.",
+        "the real reactor makes tests dirty (and use `MemoryReactor` instead), stand in "
+        "for a web response with a hand-written fake and with `unittest.mock`, and read "
+        "the trial runner's report.",
         objectives=("Test a protocol with `StringTransport` and a `Clock`.",
                     "Test Deferred code with `successResultOf` and Deferred-returning tests.",
                     "Keep the reactor clean and read a trial report."),
         prerequisites=("05",),
-        rebuilds="`twisted.trial.unittest`, `twisted.trial.runner`, "
-        "`twisted.internet.testing`, `twisted.internet.task.Clock`"),
+        rebuilds="`twisted.trial.unittest`, `twisted.trial.runner`, `twisted.trial.util` "
+        "(the janitor), `twisted.trial.reporter`, `twisted.internet.testing`, "
+        "`twisted.internet.task.Clock`"),
     Section(
         7, "deployment", "Deployment", 10,
         "`Application`, services, `twistd`, plugins, logging",
         builds="We deploy a server the Twisted way: services in an `Application`, a "
         "`.tac` file run by `minitwistd` with a pidfile and a logfile, a plugin with a "
-        "`tapname` and `usage.Options`, and access logs.",
+        "`tapname` and `usage.Options`, access logs, and the same file under real "
+        "`twistd`.",
         objectives=("Wrap a server in services and an `Application`.",
                     "Run a `.tac` file under `minitwistd` with a pidfile and a logfile.",
+                    "Read a server's pidfile and log, and stop it cleanly with a signal.",
                     "Write a plugin with `usage.Options`."),
         prerequisites=("05",),
         rebuilds="`twisted.application.service`, `twisted.application.internet`, "
@@ -156,7 +164,8 @@ AGENDA = (
         objectives=("Say what asyncio gives and what Twisted adds.",
                     "Move a minitwisted program to real Twisted."),
         prerequisites=("07",),
-        rebuilds="the whole of it, on real `twisted`"),
+        rebuilds="`asyncio.Protocol` next to `twisted.internet.protocol`; every "
+        "`minitwisted` import renamed to `twisted`"),
 )
 
 APPENDICES = (
@@ -180,13 +189,15 @@ APPENDICES = (
         objectives=("Serve a resource tree with `Site`.",
                     "Answer a request later with `NOT_DONE_YET`."),
         prerequisites=("05",),
-        rebuilds="`twisted.web.server`, `twisted.web.resource`, `twisted.web.static`",
+        rebuilds="`twisted.web.server`, `twisted.web.resource`, `twisted.web.static`, "
+        "`twisted.web.pages`, `twisted.web.client.Agent`",
         appendix=True),
     Section(
         3, "database_in_threads", "Appendix: database access in threads", 0,
         "blocking libraries in a thread pool, results as Deferreds",
         builds="We keep a blocking database off the reactor's thread: `deferToThread`, "
-        "the thread pool, and `adbapi.ConnectionPool` on SQLite.",
+        "`blockingCallFromThread`, the thread pool, and `adbapi.ConnectionPool` on SQLite "
+        "(one connection per thread, and what that means for `:memory:`).",
         objectives=("Run blocking code in a thread and get a Deferred back.",
                     "Query SQLite through a `ConnectionPool`."),
         prerequisites=("03",),
@@ -197,7 +208,9 @@ APPENDICES = (
         "reloading a module under a running server",
         builds="We change a protocol's code while its server keeps running, with "
         "`rebuild`, and see what it can and cannot update.",
-        objectives=("Update a running server's protocol with `rebuild`.",),
+        objectives=("Update a running server's protocol with `rebuild`.",
+                    "Say which references `rebuild` updates and which it cannot (module "
+                    "state, bound methods, classes held in attributes)."),
         prerequisites=("05",),
         rebuilds="`twisted.python.rebuild`",
         appendix=True),

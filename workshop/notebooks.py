@@ -22,6 +22,7 @@ from workshop import agenda
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+EXERCISES = ROOT / "exercises"  # generated from solutions/ (workshop/exercises.py)
 KERNEL = {"name": "twisted-workshop", "display_name": "Python 3 (Twisted workshop)",
           "language": "python"}
 README_AGENDA = "../README.md#the-agenda"
@@ -75,13 +76,18 @@ def contract_source(section):
 
 
 def navigation_source(section):
-    """The markdown of a notebook's last cell: where to go next."""
+    """The markdown of a notebook's last cell: the section's exercises, and where next."""
     before, after = neighbours(section)
+    parts = []
+    if (EXERCISES / section.notebook).exists():
+        parts.append("**Practise:** [exercises/%s](../exercises/%s): run its self-check "
+                     "cells for feedback." % (section.notebook, section.notebook))
     if after is not None:
-        head = "**Next:** " + _link(after)
+        parts.append("**Next:** " + _link(after))
     else:
-        head = "**That was the last notebook.** Back to the [agenda](%s)." % README_AGENDA
-    return head + "\n\n" + navigation_line(section)
+        parts.append("**That was the last notebook.** Back to the [agenda](%s)."
+                     % README_AGENDA)
+    return "\n\n".join(parts + [navigation_line(section)])
 
 
 def _generated(kind, source):

@@ -96,3 +96,11 @@ def test_stored_outputs_come_from_one_top_to_bottom_run(section):
         errors = [out for out in cell.outputs if out.output_type == "error"]
         if errors:
             assert "raises-exception" in cell.metadata.get("tags", []), cell.source
+
+
+@pytest.mark.parametrize("section", SECTIONS, ids=IDS)
+def test_sections_with_exercises_link_them_at_the_end(section):
+    """A notebook whose section has exercises ends with a link to them."""
+    has_exercises = (notebooks.ROOT / "solutions" / section.notebook).exists()
+    link = "](../exercises/%s)" % section.notebook
+    assert (link in read(section).cells[-1].source) == has_exercises
