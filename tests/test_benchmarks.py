@@ -101,3 +101,15 @@ def test_trace_quick_run_measures_tracing_off_after_and_on(tmp_path):
     expected = ["off", "after", "on"] + (["before"] if has_history else [])
     for row in json.loads(results_file.read_text())["results"]:
         assert sorted(row["cpu_us"]) == sorted(expected), finished.stdout
+
+
+def test_grade_quick_run_reports_both_job_counts(tmp_path):
+    """A --quick grading run grades its small class with one and with two jobs."""
+    results_file = tmp_path / "results.json"
+    finished = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_grade.py"), "--quick", "--json",
+         str(results_file)],
+        cwd=BENCHMARKS.parent, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "FAILED" not in finished.stdout, finished.stdout
+    assert results_file.exists()
