@@ -406,6 +406,10 @@ def write_pdf(deck_path, pdf_path, browser=None):
     page = browser.new_page()
     try:
         load_deck(page, Path(deck_path).resolve().as_uri() + "?print-pdf")
+        # reveal lays out its print view after it reports ready: wait for the pages.
+        page.wait_for_function("document.querySelectorAll('.pdf-page').length"
+                               " === Reveal.getTotalSlides()")
+        page.evaluate("document.fonts.ready")
         page.pdf(path=str(pdf_path), width="1280px", height="720px", print_background=True)
     finally:
         page.close()
