@@ -28,7 +28,8 @@ def main(argv=None):
     notebooks_parser = sub.add_parser(
         "notebooks", help="write the notebooks' contract and navigation cells from the agenda")
     notebooks_parser.add_argument("names", nargs="*",
-                                  help="labels (03, A1), slugs or file names; default: all")
+                                  help="labels (03, A1), slugs or file names, or the path of "
+                                  "a notebook elsewhere (solutions/...); default: all")
     notebooks_parser.add_argument("--execute", action="store_true",
                                   help="also run each notebook in a fresh kernel and store "
                                   "its outputs")

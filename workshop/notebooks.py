@@ -166,7 +166,21 @@ def select(names):
 
 
 def main(names, run=False, timeout=60):
-    """The ``notebooks`` command: sync, and with ``run`` execute, the chosen notebooks."""
+    """The ``notebooks`` command: sync, and with ``run`` execute, the chosen notebooks.
+
+    A name that is the path of a notebook elsewhere (``solutions/04_transports.ipynb``)
+    is only executed, with ``--execute``: it has no agenda cells to write.
+    """
+    others = [Path(name) for name in names
+              if name.endswith(".ipynb") and Path(name).parent.resolve() != NOTEBOOKS
+              and Path(name).exists()]
+    if others and not run:
+        raise SystemExit("notebooks outside notebooks/ can only be run: add --execute")
+    for path in others:
+        print("%s: ran in %.1f s" % (path, execute(path, timeout)))
+    names = [name for name in names if Path(name) not in others]
+    if others and not names:
+        return 0
     for section in select(names):
         path, changed = sync(section)
         note = "updated" if changed else "unchanged"
