@@ -5,7 +5,6 @@ The notebooks' outputs themselves are checked by nbval (``--nbval`` in pyproject
 
 import re
 import shutil
-from pathlib import Path
 
 import nbformat
 import pytest
