@@ -19,6 +19,7 @@ import time
 
 from minitwisted.internet import main
 from minitwisted.internet.protocol import Protocol
+from minitwisted.internet.testing import MemoryReactor
 from minitwisted.python.failure import Failure
 
 from workshop.checks import CheckFailed, exercise, expect
@@ -60,23 +61,8 @@ class FakeSocket:
         self.closed = True
 
 
-class FakeReactor:
-    """Readers and writers in sets; ``pump`` plays the loop for one transport."""
-
-    def __init__(self):
-        self.readers, self.writers = set(), set()
-
-    def addReader(self, reader):
-        self.readers.add(reader)
-
-    def removeReader(self, reader):
-        self.readers.discard(reader)
-
-    def addWriter(self, writer):
-        self.writers.add(writer)
-
-    def removeWriter(self, writer):
-        self.writers.discard(writer)
+class FakeReactor(MemoryReactor):
+    """A ``MemoryReactor`` (readers and writers in sets); ``pump`` plays the loop for one transport."""
 
     def pump(self, transport, limit=10000):
         """Call ``doWrite`` while ``transport`` is a writer; a returned reason closes it."""
