@@ -41,7 +41,9 @@ The report: a table on the terminal, ``--csv`` (one row per learner, one column 
 exercise, then the total and the maximum, like nbgrader's ``grades.csv``) and
 ``--json`` (per learner, per exercise, per check: passed, message, points).  The exit
 status is 0 whenever grading completed, whatever the scores, and 2 only when the
-grader cannot run at all (no such path, no notebooks, no Jupyter kernel).
+grader cannot run at all (no such path, no notebooks, no Jupyter kernel, or Windows:
+the checks process needs POSIX pipes and signals, so instructors on Windows grade in
+WSL; learners' self-checks work everywhere).
 Tests: ``tests/workshop/test_grade.py``; timing: ``benchmarks/bench_grade.py``.
 """
 
@@ -478,6 +480,11 @@ def report_json(report, path):
 def main(path, jobs=1, csv_path=None, json_path=None, cell_timeout=CELL_SECONDS,
          total_timeout=TOTAL_SECONDS):
     """The ``grade`` command: 0 once grading completed, whatever the scores."""
+    if os.name != "posix":
+        # The checks process relies on pass_fds, select() on pipes and SIGALRM.
+        print("error: the grader runs on Linux and macOS (or WSL), not on %s" % sys.platform,
+              file=sys.stderr)
+        return 2
     try:
         report = grade(path, jobs, cell_timeout, total_timeout,
                        log=lambda line: print(line, file=sys.stderr))

@@ -246,6 +246,13 @@ def test_grade_exits_2_when_there_is_nothing_to_grade(tmp_path, capsys):
     assert "no such notebook or folder" in capsys.readouterr().err
 
 
+def test_grade_exits_2_and_says_why_off_posix(monkeypatch, capsys):
+    """Where POSIX pipes and signals are missing (Windows), the grader says so and grades nothing."""
+    monkeypatch.setattr(grade.os, "name", "nt")
+    assert grade.main(str(SOLUTIONS / R02)) == 2
+    assert "runs on Linux and macOS (or WSL)" in capsys.readouterr().err
+
+
 def test_grade_exits_2_without_the_workshop_kernel(monkeypatch, capsys):
     """Without its Jupyter kernel the grader cannot run, and says so instead of scoring zeros."""
     monkeypatch.setattr(grade, "KERNEL_NAME", "no-such-kernel")
