@@ -4,15 +4,16 @@ Mirrors no Twisted module: these are the workshop's pictures, for the notebooks 
 ``notebooks/00_introduction.ipynb`` on and for the slides.  Tested by
 ``tests/workshop/test_diagrams.py``.
 
-- ``reactor_loop(counts)``: one turn of the loop, annotated with a real run's counts;
+- ``reactor_loop(counts)``: one turn of the loop, annotated with a real run's counts
+  (``loop_counts(trace)`` counts them);
 - ``ladder(history)``: a Deferred's callback/errback ladder, with the path it took;
 - ``timeline(trace)``: a reactor run, one lane per connection or timer;
 - ``lifecycle(trace)``: a connection's lifecycle as a sequence diagram;
 - ``three_models(runs)``: blocking, threaded and event-driven servers side by side.
 
 Each draws from data (a ``minitwisted.internet.trace`` record, or measured runs) and has
-a demo form that records a small real run itself (``ladder_demo``, ``timeline_demo``,
-``lifecycle_demo``; ``three_models()`` with no runs measures them).
+a demo form that records a small real run itself (``reactor_loop_demo``, ``ladder_demo``,
+``timeline_demo``, ``lifecycle_demo``; ``three_models()`` with no runs measures them).
 
 Every diagram is drawn for a projector: a fixed size, large fonts and few words.  The
 figures are built with ``matplotlib.figure.Figure`` rather than ``pyplot``, so making one
@@ -605,10 +606,30 @@ def lifecycle_demo():
     return lifecycle(record_echo_run(), title="an echo exchange, traced")
 
 
+# -- The reactor loop, counted from a real run -------------------------------------------------
+
+def loop_counts(trace):
+    """How often each step of ``reactor_loop`` ran in a recorded run.
+
+    ``callback`` counts the calls the loop made into a program's objects: the
+    lifecycle methods of its factories and protocols (see ``Trace.calls``).
+    """
+    counts = {kind: len(trace.ofKind(kind)) for kind in ("wait", "dispatch", "timer")}
+    counts["callback"] = sum(1 for caller, target, _ in trace.calls()
+                             if caller == "reactor" and target != "reactor")
+    return counts
+
+
+def reactor_loop_demo():
+    """Trace a real echo exchange and draw the loop with how often each step ran."""
+    return reactor_loop(loop_counts(record_echo_run()))
+
+
 # -- The registry the command uses ---------------------------------------------------------------
 
 DIAGRAMS = {
     "reactor_loop": reactor_loop,
+    "reactor_loop_counted": reactor_loop_demo,
     "ladder": ladder_demo,
     "timeline": timeline_demo,
     "lifecycle": lifecycle_demo,

@@ -334,3 +334,19 @@ def test_svg_output_is_the_same_on_every_save(tmp_path):
     diagrams.save(diagrams.reactor_loop(), first)
     diagrams.save(diagrams.reactor_loop(), second)
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_loop_counts_come_from_the_trace(echo_trace):
+    """The loop's counts are the trace's waits, dispatches and timers, and the loop's calls into protocols."""
+    counts = diagrams.loop_counts(echo_trace)
+    assert counts["wait"] == len(echo_trace.ofKind("wait")) > 0
+    assert counts["dispatch"] == len(echo_trace.ofKind("dispatch")) > 0
+    assert counts["timer"] == len(echo_trace.ofKind("timer")) > 0
+    calls = [c for c in echo_trace.calls() if c[0] == "reactor" and c[1] != "reactor"]
+    assert counts["callback"] == len(calls) and ("reactor", "Echo (server)", "dataReceived") in calls
+
+
+def test_reactor_loop_demo_shows_a_real_runs_counts():
+    """The demo loop carries a count in each of its four boxes."""
+    drawn = texts(diagrams.reactor_loop_demo())
+    assert sum(text.endswith("×") for text in drawn) == 4
