@@ -71,15 +71,18 @@ def reveal_path(venv_dir=VENV):
 
 
 def needs_install(venv_dir=VENV, root=ROOT):
-    """True when the environment is missing, stale, or lacks the kernel or reveal.js."""
+    """True when the environment is missing, stale, or lacks the kernel."""
     stamp = venv_dir / STAMP.name
     if not venv_python(venv_dir).exists() or not stamp.exists():
         return True
     if stamp.read_text().strip() != install_fingerprint(root):
         return True
-    if not (reveal_path(venv_dir) / "dist" / "reveal.js").exists():
-        return True
     return not kernel_spec_path(venv_dir).exists()
+
+
+def needs_reveal(venv_dir=VENV):
+    """True when reveal.js has not been unpacked into the environment yet."""
+    return not (reveal_path(venv_dir) / "dist" / "reveal.js").exists()
 
 
 def unpack_reveal(data, target):
@@ -128,9 +131,15 @@ def ensure_environment():
              "--quiet", "--editable", ".[test]"])
         run([python, "-m", "ipykernel", "install", "--sys-prefix",
              "--name", KERNEL_NAME, "--display-name", KERNEL_DISPLAY_NAME])
-        if not (reveal_path() / "dist" / "reveal.js").exists():
-            install_reveal()
         STAMP.write_text(install_fingerprint() + "\n")
+    if needs_reveal():
+        # Only the slides need it: without the network the workshop still starts, and
+        # the next run tries again.
+        try:
+            install_reveal()
+        except OSError as error:
+            print("warning: could not fetch reveal.js (%s); the slides will be built once "
+                  "a run of kit.py can reach the npm registry" % error, flush=True)
     return python
 
 

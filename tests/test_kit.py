@@ -49,10 +49,24 @@ def test_missing_kernel_or_stamp_needs_install(project):
     assert kit.needs_install(project / ".venv", project)
 
 
-def test_missing_reveal_needs_install(project):
-    """An environment without reveal.js (for the slides) is completed by the next run."""
+def test_missing_reveal_is_fetched_without_reinstalling(project):
+    """An environment without reveal.js (for the slides) needs only reveal.js fetched."""
+    assert not kit.needs_reveal(project / ".venv")
     (kit.reveal_path(project / ".venv") / "dist" / "reveal.js").unlink()
-    assert kit.needs_install(project / ".venv", project)
+    assert kit.needs_reveal(project / ".venv")
+    assert not kit.needs_install(project / ".venv", project)
+
+
+def test_an_unreachable_registry_does_not_stop_the_workshop(monkeypatch, capsys):
+    """When reveal.js cannot be fetched, the set-up warns and goes on."""
+    def offline(venv_dir=kit.VENV):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(kit, "needs_install", lambda: False)
+    monkeypatch.setattr(kit, "needs_reveal", lambda: True)
+    monkeypatch.setattr(kit, "install_reveal", offline)
+    assert kit.ensure_environment() == kit.venv_python()
+    assert "could not fetch reveal.js (network unreachable)" in capsys.readouterr().out
 
 
 def reveal_tarball(files):
