@@ -112,7 +112,7 @@ def test_timings_add_up_to_the_agenda(built, page, section):
 
 
 def test_speaker_view_opens_with_notes_and_pacing(built, page):
-    """Pressing S opens the speaker view, showing the slide's notes and the pacing timer."""
+    """Pressing S opens the speaker view, with the slide's notes and the pacing timer, loading nothing remote."""
     section = SECTIONS[2]
     slides.load_deck(page, deck_url(built, section))
     with page.context.expect_page() as opened:
@@ -124,6 +124,10 @@ def test_speaker_view_opens_with_notes_and_pacing(built, page):
         "document.querySelector('.speaker-controls-notes .value').textContent.trim() !== ''")
     assert section.builds[:40] in notes.text_content()
     assert speaker.locator(".speaker-controls-time .pacing").is_visible()
+    # The speaker view loads the deck again (current and next slide): still only local files.
+    outside = [url for url in page.requests if not url.startswith(built.as_uri() + "/")
+               and url != "about:blank"]
+    assert outside == []
 
 
 def test_deck_served_by_a_local_server_stays_local(built, page):
