@@ -33,6 +33,7 @@ import html
 import re
 import shutil
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -273,9 +274,17 @@ def render(section, slides):
                        sections="\n".join(sections), seconds=section.minutes * 60)
 
 
-def deck(section, notebooks=NOTEBOOKS):
-    """The slides of ``section``'s deck, title to closing; raises SlideError when unfit."""
-    nb = nbformat.read(Path(notebooks) / section.notebook, as_version=4)
+def read(section, notebooks=NOTEBOOKS):
+    """``section``'s notebook, from the folder ``notebooks``."""
+    return nbformat.read(Path(notebooks) / section.notebook, as_version=4)
+
+
+def deck(section, notebooks=NOTEBOOKS, nb=None):
+    """The slides of ``section``'s deck, title to closing; raises SlideError when unfit.
+
+    ``nb`` is the notebook when the caller has read it already.
+    """
+    nb = read(section, notebooks) if nb is None else nb
     slides = [title_slide(section)] + collect(nb) + [closing_slide(section)]
     problems = check(section, slides)
     if problems:
@@ -316,14 +325,12 @@ def build(outdir=SLIDES, notebooks=NOTEBOOKS, sections=agenda.AGENDA, pdf=False)
     if not (REVEAL / "dist" / "reveal.js").exists():
         raise SlideError("reveal.js is not installed in %s: run 'python3 kit.py setup'"
                          % REVEAL)
-    decks = {section: deck(section, notebooks) for section in sections}
+    sources = {section: read(section, notebooks) for section in sections}
+    decks = {section: deck(section, nb=nb) for section, nb in sources.items()}
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REVEAL, outdir / "reveal.js", dirs_exist_ok=True)
-    wanted = set()
-    for section in sections:
-        wanted |= diagrams_used(nbformat.read(Path(notebooks) / section.notebook,
-                                              as_version=4))
+    wanted = set().union(*(diagrams_used(nb) for nb in sources.values()))
     (outdir / "diagrams").mkdir(exist_ok=True)
     for name in sorted(wanted):
         diagrams.save(diagrams.DIAGRAMS[name](), outdir / "diagrams" / (name + ".svg"))
@@ -354,12 +361,25 @@ def chromium():
     return None
 
 
-def open_browser(playwright):
-    """Launch headless Chromium (the system's, as Debian's package installs it) with Playwright."""
-    browser = chromium()
-    if browser is None:
+@contextmanager
+def headless_chromium():
+    """Headless Chromium (the system's, as Debian's package installs it) through Playwright.
+
+    Yields the Playwright browser and closes it on leaving.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise SlideError("this needs Playwright: python3 kit.py setup installs it") from None
+    executable = chromium()
+    if executable is None:
         raise SlideError("this needs Chromium (or Chrome) on the PATH")
-    return playwright.chromium.launch(executable_path=browser, args=["--no-sandbox"])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def load_deck(page, url):
@@ -370,17 +390,9 @@ def load_deck(page, url):
 
 def write_pdfs(paths, outdir):
     """Print every deck in ``paths`` to ``outdir``, with one browser."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise SlideError("--pdf needs Playwright: python3 kit.py setup installs it") from None
-    with sync_playwright() as playwright:
-        browser = open_browser(playwright)
-        try:
-            return [write_pdf(path, Path(outdir) / path.with_suffix(".pdf").name, browser)
-                    for path in paths]
-        finally:
-            browser.close()
+    with headless_chromium() as browser:
+        return [write_pdf(path, Path(outdir) / path.with_suffix(".pdf").name, browser)
+                for path in paths]
 
 
 def write_pdf(deck_path, pdf_path, browser=None):
@@ -391,16 +403,8 @@ def write_pdf(deck_path, pdf_path, browser=None):
     an open Playwright ``browser`` to reuse it; otherwise one is started and closed.
     """
     if browser is None:
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            raise SlideError("--pdf needs Playwright: python3 kit.py setup installs it") from None
-        with sync_playwright() as playwright:
-            browser = open_browser(playwright)
-            try:
-                return write_pdf(deck_path, pdf_path, browser)
-            finally:
-                browser.close()
+        with headless_chromium() as browser:
+            return write_pdf(deck_path, pdf_path, browser)
     pdf_path = Path(pdf_path)
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     page = browser.new_page()

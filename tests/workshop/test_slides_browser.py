@@ -18,7 +18,7 @@ import pytest
 
 from workshop import agenda, slides
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(slides.chromium() is None,
                                 reason="Chromium is not installed (.ci/run installs it)")
 
@@ -36,10 +36,8 @@ def built(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as playwright:
-        chromium = slides.open_browser(playwright)
+    with slides.headless_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
