@@ -63,6 +63,7 @@ import time
 
 from _harness import (
     FRAMEWORKS,
+    ROOT,
     Failed,
     ServerProcess,
     environment,
@@ -188,12 +189,23 @@ def measure_best(server, name, row, connections, warmup, window):
     row["cpu_us"][name] = min(cpu_us, row["cpu_us"].get(name, float("inf")))
 
 
-def start_servers(frameworks):
-    """Start one echo server per framework; a server that cannot start is its reason."""
+def start_servers(frameworks, sources=None):
+    """Start one echo server per name; a server that cannot start is its reason.
+
+    ``frameworks`` lists the frameworks, or maps names to them; ``sources`` maps a name
+    to the folder its minitwisted is imported from, or to the ``Failed`` that says why
+    there is none (default: this checkout).
+    """
+    if not isinstance(frameworks, dict):
+        frameworks = {name: name for name in frameworks}
+    sources = sources or {}
     servers = {}
-    for name in frameworks:
+    for name, framework in frameworks.items():
+        source = sources.get(name, ROOT)
         try:
-            servers[name] = ServerProcess("echo", name)
+            if isinstance(source, Failed):
+                raise source
+            servers[name] = ServerProcess("echo", framework, source=source)
         except Failed as exc:
             servers[name] = str(exc)
     return servers
@@ -225,14 +237,18 @@ def measure_rows(servers, connection_counts, quick):
     return results
 
 
-def run_all(quick):
-    servers = start_servers(FRAMEWORKS)
+def measure_and_stop(servers, connection_counts, quick):
+    """``measure_rows``, then stop every server that started, whatever happened."""
     try:
-        return measure_rows(servers, CONNECTIONS, quick)
+        return measure_rows(servers, connection_counts, quick)
     finally:
         for server in servers.values():
             if not isinstance(server, str):
                 server.stop()
+
+
+def run_all(quick):
+    return measure_and_stop(start_servers(FRAMEWORKS), CONNECTIONS, quick)
 
 
 def cell(row, key, name, digits=0):

@@ -28,11 +28,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _harness import (Failed, ServerProcess, environment, format_ratio, print_environment,
-                      write_json)
-from bench_echo import measure_rows
+from _harness import ROOT, Failed, environment, format_ratio, print_environment, write_json
+from bench_echo import measure_and_stop, start_servers
 
-ROOT = Path(__file__).resolve().parent.parent
 BEFORE_TRACING = "109dde9^"  # the parent of the commit that added trace.py
 CONNECTIONS = [10, 100]
 VARIANTS = {"before": "minitwisted", "off": "minitwisted",
@@ -50,32 +48,14 @@ def unpack_before(into):
     return into
 
 
-def start(before_source):
-    servers = {}
-    for name, framework in VARIANTS.items():
-        source = before_source if name == "before" else ROOT
-        try:
-            if isinstance(source, Failed):
-                raise source
-            servers[name] = ServerProcess("echo", framework, source=source)
-        except Failed as exc:
-            servers[name] = str(exc)
-    return servers
-
-
 def run_all(quick):
     with tempfile.TemporaryDirectory() as tmp:
         try:
             before = unpack_before(Path(tmp))
         except Failed as exc:
             before = exc
-        servers = start(before)
-        try:
-            return measure_rows(servers, CONNECTIONS, quick)
-        finally:
-            for server in servers.values():
-                if not isinstance(server, str):
-                    server.stop()
+        servers = start_servers(VARIANTS, sources={"before": before})
+        return measure_and_stop(servers, CONNECTIONS, quick)
 
 
 def print_report(rows):
