@@ -27,9 +27,9 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
+from workshop.notebooks import EXERCISES, ROOT, writes
+
 SOLUTIONS = ROOT / "solutions"
-EXERCISES = ROOT / "exercises"
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -125,20 +125,6 @@ def exercise_notebook(nb, name="a notebook"):
             cell.outputs = []
             cell.execution_count = None
     return nb
-
-
-def writes(nb):
-    """The notebook as text, the same bytes for the same cells on every machine."""
-    nb = copy.deepcopy(nb)
-    nb.metadata["kernelspec"] = {"name": "twisted-workshop",
-                                 "display_name": "Python 3 (Twisted workshop)",
-                                 "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}  # not the version that ran it
-    for cell in nb.cells:
-        cell.pop("id", None)  # random: would change on every build
-        cell.metadata.pop("execution", None)  # timestamps
-    nb.nbformat_minor = 4  # the minor version without cell ids
-    return nbformat.writes(nb)
 
 
 def generated(solutions=SOLUTIONS):

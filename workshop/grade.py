@@ -63,11 +63,11 @@ from pathlib import Path
 
 import nbformat
 
-from workshop import checks
+from workshop import check, checks
 from workshop.exercises import SOLUTIONS, nbgrader
+from workshop.notebooks import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-KERNEL_NAME = "twisted-workshop"
+KERNEL_NAME = check.KERNEL_NAME  # the kernel kit.py registers
 CELL_SECONDS = 30
 TOTAL_SECONDS = 120
 STARTUP_SECONDS = 60  # for a kernel to start, when many start at once

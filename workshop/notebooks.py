@@ -19,11 +19,12 @@ from pathlib import Path
 import nbformat
 
 from workshop import agenda
+from workshop.check import KERNEL_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 EXERCISES = ROOT / "exercises"  # generated from solutions/ (workshop/exercises.py)
-KERNEL = {"name": "twisted-workshop", "display_name": "Python 3 (Twisted workshop)",
+KERNEL = {"name": KERNEL_NAME, "display_name": "Python 3 (Twisted workshop)",
           "language": "python"}
 README_AGENDA = "../README.md#the-agenda"
 
@@ -96,8 +97,12 @@ def _generated(kind, source):
     return cell
 
 
-def _writes(nb):
-    """The notebook as text, without what changes from run to run or machine to machine."""
+def writes(nb):
+    """The notebook as text, without what changes from run to run or machine to machine.
+
+    Used for every notebook the kit writes: ``notebooks/`` here, and ``exercises/`` by
+    ``workshop.exercises``.  It normalises ``nb`` itself.
+    """
     nb.metadata["kernelspec"] = dict(KERNEL)
     nb.metadata["language_info"] = {"name": "python"}  # not the version that ran it
     for cell in nb.cells:
@@ -123,7 +128,7 @@ def sync(section, directory=NOTEBOOKS):
     cells = [cell for cell in nb.cells if "workshop" not in cell.metadata]
     nb.cells = ([_generated("contract", contract_source(section))] + cells
                 + [_generated("navigation", navigation_source(section))])
-    text = _writes(nb)
+    text = writes(nb)
     if text != before:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -147,7 +152,7 @@ def execute(path, timeout=60):
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
-    path.write_text(_writes(nb), encoding="utf-8")
+    path.write_text(writes(nb), encoding="utf-8")
     return elapsed
 
 

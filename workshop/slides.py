@@ -40,13 +40,12 @@ from pathlib import Path
 import nbformat
 
 from workshop import agenda
-from workshop.notebooks import NOTEBOOKS, ROOT
+from workshop.notebooks import EXERCISES, NOTEBOOKS, ROOT
 
 SLIDES = ROOT / "slides"
 REVEAL = Path(sys.prefix) / "share" / "reveal.js"  # where kit.py unpacks it
 FRAME_MINUTES = 0.5  # the title slide, and again the closing slide
 MAX_OUTPUT_LINES = 12  # longer outputs are cut on a slide; the notebook has them whole
-EXERCISES = ROOT / "exercises"
 
 
 ANCHOR = re.compile(r'<a class="anchor-link" href="#[^"]*">&#182;</a>')
