@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from workshop import checks, exercises
+from workshop import check, checks, exercises
 from workshop.__main__ import main as workshop_main
 from workshop.exercises import EXERCISES, SOLUTIONS, SourceError, clear_solutions, nbgrader
 
@@ -158,7 +158,7 @@ def test_exercise_notebooks_run_and_report_todo(name, tmp_path):
     from nbclient import NotebookClient
 
     nb = read(EXERCISES / name)
-    NotebookClient(nb, timeout=60, kernel_name="twisted-workshop", record_timing=False,
+    NotebookClient(nb, timeout=60, kernel_name=check.KERNEL_NAME, record_timing=False,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     for cell in nb.cells:
         if nbgrader(cell).get("grade"):
